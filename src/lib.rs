@@ -1,1 +1,9 @@
+//! kubectl-gitops: GitOps from a laptop or a CI runner.
+//!
+//! The library is the pipeline: [`yaml`] reads and writes kustomize-compatible YAML,
+//! [`render`] builds a kustomization into resources (pure: no cluster, no network), and
+//! [`cli`] is the thin command-line layer on top.
 
+pub mod cli;
+pub mod render;
+pub mod yaml;

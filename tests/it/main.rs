@@ -1,1 +1,7 @@
-fn main(){}
+//! The one integration-test binary: render differential tests, CLI tests and cluster
+//! tests against the test plane.
+
+mod render;
+
+mod cluster_proof;
+mod testplane;

@@ -1,0 +1,66 @@
+//! The command line: clap definitions, target resolution (env name or directory), output
+//! formatting and exit codes. Everything else is library code; this layer only wires it
+//! to stdin/stdout/stderr.
+
+mod args;
+mod target;
+
+pub use args::{Cli, Command, OutputFormat};
+
+use crate::render;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Errors of the command line, each mapped to an exit code by [`CliError::exit_code`].
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// 2 for every error, as `kubectl diff` uses 2 for errors (1 is reserved for drift).
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Render(args) => {
+            let dir = target::resolve(args.target.as_deref(), cli.root.as_deref())?;
+            let options = render::Options {
+                load_restrictor: args.load_restrictor.into(),
+            };
+            let out = render::build(&dir, &options)?;
+            let stderr = std::io::stderr();
+            let mut e = stderr.lock();
+            for w in &out.warnings {
+                writeln!(e, "{w}")?;
+            }
+            let text = match args.output {
+                OutputFormat::Yaml => render::to_yaml(&out.resources),
+                OutputFormat::Json => render::to_json(&out.resources),
+            };
+            let stdout = std::io::stdout();
+            let mut o = stdout.lock();
+            o.write_all(text.as_bytes())?;
+            o.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Envs => {
+            let root = target::root(cli.root.as_deref())?;
+            let stdout = std::io::stdout();
+            let mut o = stdout.lock();
+            for env in target::envs(&root) {
+                writeln!(o, "{env}")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The build pipeline, in kustomize's order. One kustomization accumulates its resources
+//! (files, then bases built completely and independently), its generators, its
+//! components (run against the same accumulation), then its transformers in the fixed
+//! builtin order. The top level then appends hash suffixes, fixes name references, drops
+//! local-config objects, sorts, and strips build-only metadata.
+
+use super::error::{RenderError, Result};
+use super::generators::{self, GeneratorKind};
+use super::kustomization::{self, Kustomization};
+use super::loader::{self, Entry, LoadRestrictor, Loader};
+use super::resmap::ResMap;
+use super::resource::Resource;
+use super::transform::{images, metadata, namespace, prefix_suffix, replicas};
+use super::{fieldspec, hash, nameref, order, patches};
+use crate::yaml::parse;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// How to build.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub load_restrictor: LoadRestrictor,
+}
+
+/// A finished build: resources in output order, and kustomize's warnings for stderr.
+#[derive(Debug)]
+pub struct Output {
+    pub resources: Vec<Resource>,
+    pub warnings: Vec<String>,
+}
+
+/// Builds the kustomization in `dir`.
+pub fn build(dir: &Path, options: &Options) -> Result<Output> {
+    let dir = dir.canonicalize().map_err(|e| RenderError::Io {
+        path: dir.to_path_buf(),
+        message: loader::io_reason(&e),
+    })?;
+    let mut builder = Builder {
+        options,
+        warnings: Vec::new(),
+        chain: Vec::new(),
+        top_kustomization: None,
+    };
+    let mut resources = ResMap::new();
+    let top = builder.accumulate(&dir, &mut resources, Role::Top)?;
+
+    let mut resources = resources;
+    for r in resources.iter_mut().filter(|r| r.needs_hash) {
+        r.remember_id();
+        let name = format!("{}-{}", r.name(), hash::suffix(&r.obj));
+        r.set_name(&name);
+    }
+    let table = nameref::builtin();
+    nameref::fix(&mut resources, &table).map_err(|m| RenderError::transform(&top, m))?;
+    resources.retain(|r| {
+        r.annotations()
+            .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            .is_none_or(|v| v.as_str() == Some("false"))
+    });
+    let mut resources = resources.into_vec();
+    let top_k = builder.top_kustomization.take().unwrap_or_default();
+    order::sort(&mut resources, top_k.sort_options.as_ref());
+    for r in &mut resources {
+        strip_build_metadata(&mut r.obj);
+    }
+    Ok(Output {
+        resources,
+        warnings: builder.warnings,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Top,
+    Resource,
+    Component,
+}
+
+struct Builder<'o> {
+    options: &'o Options,
+    warnings: Vec<String>,
+    /// Directories being built, outermost first.
+    chain: Vec<PathBuf>,
+    /// The top-level kustomization, whose `sortOptions` decide the output order.
+    top_kustomization: Option<Kustomization>,
+}
+
+impl Builder<'_> {
+    fn load(&mut self, dir: &Path) -> Result<(Kustomization, Loader)> {
+        let file = loader::find_kustomization_file(dir)?;
+        let text = std::fs::read_to_string(&file).map_err(|e| RenderError::Io {
+            path: file.clone(),
+            message: loader::io_reason(&e),
+        })?;
+        let loaded = kustomization::parse(&text).map_err(|message| RenderError::Kustomization {
+            path: file.clone(),
+            message,
+        })?;
+        self.warnings.extend(loaded.warnings);
+        let restrictor = self.options.load_restrictor;
+        Ok((
+            loaded.kustomization,
+            Loader {
+                root: dir.to_path_buf(),
+                kustomization_file: file,
+                restrictor,
+            },
+        ))
+    }
+
+    /// Accumulates the kustomization in `dir` into `ra`; returns its file path.
+    fn accumulate(&mut self, dir: &Path, ra: &mut ResMap, role: Role) -> Result<PathBuf> {
+        let (k, loader) = self.load(dir)?;
+        let kfile = loader.kustomization_file.clone();
+        match role {
+            Role::Resource if k.is_component() => {
+                return Err(RenderError::transform(
+                    &kfile,
+                    "a Component cannot be listed under resources (expected kind != 'Component'); list it under components",
+                ))
+            }
+            Role::Component if !k.is_component() => {
+                return Err(RenderError::transform(
+                    &kfile,
+                    format!(
+                        "expected kind 'Component' but got '{}'; list it under resources",
+                        k.kind.as_deref().unwrap_or("Kustomization")
+                    ),
+                ))
+            }
+            _ => {}
+        }
+        unsupported(&k, &kfile)?;
+        if role == Role::Top {
+            if let Some(so) = &k.sort_options {
+                order::check(so).map_err(|m| RenderError::transform(&kfile, m))?;
+            }
+        }
+        self.chain.push(dir.to_path_buf());
+
+        for entry in k.resources.iter().flatten() {
+            match loader.entry(entry)? {
+                Entry::File(path) => {
+                    let new = read_resources(&path)?;
+                    ra.append_all(new)?;
+                }
+                Entry::Dir(sub) => {
+                    if let Some(visited) = self.chain.iter().find(|v| v.starts_with(&sub)) {
+                        return Err(RenderError::Cycle {
+                            kustomization: kfile.clone(),
+                            dir: visited.clone(),
+                        });
+                    }
+                    let mut sub_ra = ResMap::new();
+                    self.accumulate(&sub, &mut sub_ra, Role::Resource)?;
+                    ra.append_all(sub_ra.into_vec())?;
+                }
+            }
+        }
+
+        for args in k.config_map_generator.iter().flatten() {
+            generators::generate(
+                ra,
+                &loader,
+                GeneratorKind::ConfigMap,
+                args,
+                k.generator_options.as_ref(),
+            )?;
+        }
+        for args in k.secret_generator.iter().flatten() {
+            generators::generate(
+                ra,
+                &loader,
+                GeneratorKind::Secret,
+                args,
+                k.generator_options.as_ref(),
+            )?;
+        }
+
+        for entry in k.components.iter().flatten() {
+            match loader.entry(entry)? {
+                Entry::Dir(sub) => {
+                    self.accumulate(&sub, ra, Role::Component)?;
+                }
+                Entry::File(_) => {
+                    return Err(RenderError::BadEntry {
+                        kustomization: kfile.clone(),
+                        entry: entry.clone(),
+                        reason: "a component must be a directory".to_string(),
+                    })
+                }
+            }
+        }
+
+        transform(ra, &k, &loader)?;
+        self.chain.pop();
+        if role == Role::Top {
+            self.top_kustomization = Some(k);
+        }
+        Ok(kfile)
+    }
+}
+
+/// Fields we do not build yet: failing is better than printing something kustomize
+/// would not.
+fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
+    let fields: [(&str, bool); 11] = [
+        ("openapi", k.openapi.is_some()),
+        ("replacements", k.replacements.as_ref().is_some_and(|v| !v.is_empty())),
+        ("vars", k.vars.as_ref().is_some_and(|v| !v.is_empty())),
+        ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
+        ("configurations", k.configurations.as_ref().is_some_and(|v| !v.is_empty())),
+        ("generators", k.generators.as_ref().is_some_and(|v| !v.is_empty())),
+        ("transformers", k.transformers.as_ref().is_some_and(|v| !v.is_empty())),
+        ("validators", k.validators.as_ref().is_some_and(|v| !v.is_empty())),
+        ("helmCharts", k.helm_charts.as_ref().is_some_and(|v| !v.is_empty())),
+        (
+            "helmChartInflationGenerator",
+            k.helm_chart_inflation_generator
+                .as_ref()
+                .is_some_and(|v| !v.is_empty()),
+        ),
+        ("buildMetadata", k.build_metadata.as_ref().is_some_and(|v| !v.is_empty())),
+    ];
+    match fields.iter().find(|(_, used)| *used) {
+        Some((name, _)) => Err(RenderError::transform(
+            file,
+            format!("the '{name}' field is not supported yet"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The builtin transformers of one kustomization, in kustomize's fixed order.
+fn transform(ra: &mut ResMap, k: &Kustomization, loader: &Loader) -> Result<()> {
+    let kfile = &loader.kustomization_file;
+    let fail = |m: String| RenderError::transform(kfile, m);
+    if let Some(list) = &k.patches_strategic_merge {
+        patches::apply_strategic_merge_list(ra, list, loader)?;
+    }
+    for p in k.patches.iter().flatten() {
+        patches::apply_patch(ra, p, loader)?;
+    }
+    if let Some(ns) = k.namespace.as_deref().filter(|ns| !ns.is_empty()) {
+        namespace::apply(ra, ns).map_err(fail)?;
+    }
+    if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
+        prefix_suffix::apply(ra, prefix_suffix::Affix::Prefix(p));
+    }
+    if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
+        prefix_suffix::apply(ra, prefix_suffix::Affix::Suffix(s));
+    }
+    for label in k.labels.iter().flatten() {
+        let mut specs: Vec<fieldspec::FieldSpec> =
+            label.fields.iter().map(fieldspec::FieldSpec::from_def).collect();
+        if label.include_selectors {
+            specs.extend(fieldspec::defaults::common_labels());
+        } else if label.include_templates {
+            specs.extend(fieldspec::defaults::template_labels());
+        }
+        specs.extend(fieldspec::defaults::metadata_labels());
+        metadata::apply(ra, &label.pairs, &specs).map_err(fail)?;
+    }
+    if let Some(labels) = k.common_labels.as_ref().filter(|l| !l.is_empty()) {
+        metadata::apply(ra, labels, &fieldspec::defaults::common_labels()).map_err(fail)?;
+    }
+    if let Some(ann) = k.common_annotations.as_ref().filter(|a| !a.is_empty()) {
+        metadata::apply(ra, ann, &fieldspec::defaults::common_annotations()).map_err(fail)?;
+    }
+    for p in k.patches_json6902.iter().flatten() {
+        patches::apply_json6902(ra, p, loader)?;
+    }
+    for r in k.replicas.iter().flatten() {
+        replicas::apply(ra, r).map_err(fail)?;
+    }
+    for image in k.images.iter().flatten() {
+        images::apply(ra, image, &[]).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Reads a resource file: documents, `List` kinds expanded, each with a kind and a name.
+pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
+    let text = std::fs::read_to_string(path).map_err(|e| RenderError::Io {
+        path: path.to_path_buf(),
+        message: loader::io_reason(&e),
+    })?;
+    let docs = parse::parse_resources(&text).map_err(|e| RenderError::Yaml {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let origin = path.display().to_string();
+    let mut out = Vec::new();
+    for doc in docs {
+        expand(doc, &origin, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn expand(doc: Value, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
+    let bad = |message: String| RenderError::Resource {
+        origin: origin.to_string(),
+        message,
+    };
+    if !doc.is_object() {
+        return Err(bad("missing Resource metadata: a document is not a mapping".into()));
+    }
+    let kind = super::resource::str_at(&doc, &["kind"]).to_string();
+    if kind.ends_with("List") {
+        if let Some(items) = doc.get("items") {
+            for item in items.as_array().cloned().unwrap_or_default() {
+                expand(item, origin, out)?;
+            }
+            return Ok(());
+        }
+    }
+    if kind.is_empty() {
+        return Err(bad(format!(
+            "missing kind in object (metadata.name '{}')",
+            super::resource::str_at(&doc, &["metadata", "name"])
+        )));
+    }
+    if super::resource::str_at(&doc, &["metadata", "name"]).is_empty() && !kind.ends_with("List") {
+        return Err(bad(format!("missing metadata.name in object of kind {kind}")));
+    }
+    out.push(Resource::new(doc, origin));
+    Ok(())
+}
+
+const STRIPPED_ANNOTATIONS: &[&str] = &[
+    "config.kubernetes.io/path",
+    "config.kubernetes.io/index",
+    "config.kubernetes.io/id",
+    "config.k8s.io/id",
+    "kustomize.config.k8s.io/id",
+    "config.kubernetes.io/origin",
+    "alpha.config.kubernetes.io/transformations",
+];
+
+/// Removes kustomize's build-only annotations; an annotation map left empty (or `null`)
+/// is removed, as kustomize does.
+fn strip_build_metadata(obj: &mut Value) {
+    let Some(Value::Object(meta)) = obj.get_mut("metadata") else {
+        return;
+    };
+    let remove = match meta.get_mut("annotations") {
+        Some(Value::Object(ann)) => {
+            ann.retain(|k, _| {
+                !k.starts_with("internal.config.kubernetes.io/")
+                    && !STRIPPED_ANNOTATIONS.contains(&k.as_str())
+            });
+            ann.is_empty()
+        }
+        Some(Value::Null) => true,
+        _ => false,
+    };
+    if remove {
+        meta.remove("annotations");
+    }
+}

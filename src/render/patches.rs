@@ -1,0 +1,254 @@
+//! The three patch fields of a kustomization: `patchesStrategicMerge`, `patches` (each
+//! entry strategic-merge or JSON 6902, decided by what its text parses as) and
+//! `patchesJson6902`. Owns loading patch text, choosing targets (by the patch's own id or
+//! a selector) and keeping ids straight around the merge.
+
+use super::error::{RenderError, Result};
+use super::json6902;
+use super::kustomization::{Patch, PatchOptions, Selector};
+use super::loader::Loader;
+use super::resmap::ResMap;
+use super::resource::{Gvk, ResId, Resource};
+use super::selector::TargetSelector;
+use super::smp::{self, SmpOutcome};
+use crate::yaml::parse::{self, Dialect};
+use serde_json::Value;
+
+enum Parsed {
+    Strategic(Vec<Value>),
+    Json(Vec<json6902::Op>),
+}
+
+fn err(loader: &Loader, message: impl Into<String>) -> RenderError {
+    RenderError::transform(&loader.kustomization_file, message)
+}
+
+/// A patch document's own id (used when no target is given).
+fn patch_id(doc: &Value) -> ResId {
+    let s = |p: &[&str]| super::resource::str_at(doc, p).to_string();
+    ResId {
+        gvk: Gvk::from_api_version(&s(&["apiVersion"]), &s(&["kind"])),
+        name: s(&["metadata", "name"]),
+        namespace: s(&["metadata", "namespace"]),
+    }
+}
+
+fn is_resource_doc(v: &Value) -> bool {
+    v.is_object()
+        && !super::resource::str_at(v, &["kind"]).is_empty()
+        && !super::resource::str_at(v, &["metadata", "name"]).is_empty()
+}
+
+/// Interprets patch text: strategic merge (documents with kind and name) or JSON 6902
+/// (a JSON array, or YAML decoding to a list of operations); exactly one must fit.
+fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
+    let smp = parse::parse_resources(text)
+        .ok()
+        .filter(|docs| !docs.is_empty() && docs.iter().all(is_resource_doc));
+    let json_value = if text.trim_start().starts_with('[') {
+        serde_json::from_str::<Value>(text).ok()
+    } else {
+        parse::parse_one(text, Dialect::Core).ok()
+    };
+    let json = json_value.and_then(|v| json6902::ops_from_value(&v).ok());
+    match (smp, json) {
+        (Some(docs), None) => Ok(Parsed::Strategic(docs)),
+        (None, Some(ops)) => Ok(Parsed::Json(ops)),
+        (Some(_), Some(_)) => Err(format!("{what} illegally qualifies as both an SM and JSON patch")),
+        (None, None) => Err(format!("unable to parse SM or JSON patch from {what}")),
+    }
+}
+
+/// Applies one strategic-merge document to one resource, keeping its identity (kind,
+/// name, namespace) unless the options allow a change. Returns false when the patch
+/// deleted the resource.
+fn merge_into(r: &mut Resource, doc: &Value, options: &PatchOptions) -> Result<bool, String> {
+    let before = r.id();
+    let api_version = r.str_at(&["apiVersion"]).to_string();
+    match smp::apply(&mut r.obj, doc).map_err(|e| e.to_string())? {
+        SmpOutcome::Deleted => return Ok(false),
+        SmpOutcome::Merged => {}
+    }
+    let after = r.id();
+    if options.allow_kind_change && after.gvk.kind != before.gvk.kind
+        || options.allow_name_change && after.name != before.name
+    {
+        r.prev_ids.push(before.clone());
+    }
+    if !options.allow_kind_change {
+        super::resource::set_at(&mut r.obj, &["kind"], Value::String(before.gvk.kind.clone()));
+        super::resource::set_at(&mut r.obj, &["apiVersion"], Value::String(api_version));
+    }
+    if !options.allow_name_change {
+        r.set_name(&before.name);
+    }
+    if before.namespace.is_empty() {
+        if let Some(Value::Object(meta)) = r.obj.get_mut("metadata") {
+            meta.remove("namespace");
+        }
+    } else {
+        r.set_namespace(&before.namespace);
+    }
+    Ok(true)
+}
+
+/// Applies strategic-merge documents without a target: each to the one resource whose
+/// current or previous id is the document's own.
+fn merge_by_id(
+    resources: &mut ResMap,
+    docs: &[Value],
+    options: &PatchOptions,
+    loader: &Loader,
+    prefix: bool,
+) -> Result<()> {
+    for doc in docs {
+        let id = patch_id(doc);
+        let found = resources.find_by_any_id(&id);
+        let i = match found.as_slice() {
+            [i] => *i,
+            [] => {
+                let base = format!(
+                    "no matches for Id {id}; failed to find unique target for patch {id}"
+                );
+                return Err(err(
+                    loader,
+                    if prefix {
+                        format!("no resource matches strategic merge patch \"{id}\": {base}")
+                    } else {
+                        base
+                    },
+                ));
+            }
+            _ => {
+                return Err(err(
+                    loader,
+                    format!("multiple matches for Id {id}; failed to find unique target for patch {id}"),
+                ))
+            }
+        };
+        let keep = merge_into(resources.get_mut(i), doc, options)
+            .map_err(|m| err(loader, format!("patch {id}: {m}")))?;
+        if !keep {
+            resources.remove(i);
+        }
+    }
+    Ok(())
+}
+
+/// `patchesStrategicMerge`: inline YAML or file paths.
+pub fn apply_strategic_merge_list(
+    resources: &mut ResMap,
+    entries: &[String],
+    loader: &Loader,
+) -> Result<()> {
+    for entry in entries {
+        let inline = parse::parse_resources(entry)
+            .ok()
+            .filter(|docs| !docs.is_empty() && docs.iter().all(Value::is_object));
+        let docs = match inline {
+            Some(docs) => docs,
+            None => {
+                let text = loader.read_string(entry)?;
+                parse::parse_resources(&text).map_err(|e| RenderError::Yaml {
+                    path: loader.root.join(entry),
+                    message: e.to_string(),
+                })?
+            }
+        };
+        merge_by_id(resources, &docs, &PatchOptions::default(), loader, false)?;
+    }
+    Ok(())
+}
+
+fn patch_text(p: &Patch, loader: &Loader) -> Result<(String, String)> {
+    match (&p.patch, &p.path) {
+        (Some(_), Some(_)) => Err(err(loader, "patch and path can't be set at the same time")),
+        (None, None) => Err(err(loader, "must specify one of patch and path in a patches entry")),
+        (Some(text), None) => Ok((text.trim().to_string(), "[patch: inline]".to_string())),
+        (None, Some(path)) => Ok((loader.read_string(path)?, format!("[path: \"{path}\"]"))),
+    }
+}
+
+/// One `patches` entry.
+pub fn apply_patch(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Result<()> {
+    let (text, what) = patch_text(p, loader)?;
+    let options = p.options.clone().unwrap_or_default();
+    match interpret(&text, &what).map_err(|m| err(loader, m))? {
+        Parsed::Strategic(docs) => match &p.target {
+            None => merge_by_id(resources, &docs, &options, loader, true),
+            Some(target) => {
+                if docs.len() > 1 {
+                    return Err(err(
+                        loader,
+                        "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field",
+                    ));
+                }
+                merge_selected(resources, target, &docs[0], &options, loader)
+            }
+        },
+        Parsed::Json(ops) => match &p.target {
+            None => Err(err(loader, format!("must specify a target for JSON patch {what}"))),
+            Some(target) => json_selected(resources, target, &ops, loader),
+        },
+    }
+}
+
+fn merge_selected(
+    resources: &mut ResMap,
+    target: &Selector,
+    doc: &Value,
+    options: &PatchOptions,
+    loader: &Loader,
+) -> Result<()> {
+    let sel = TargetSelector::new(target).map_err(|m| err(loader, m))?;
+    let mut deleted = Vec::new();
+    for (i, r) in resources.iter_mut().enumerate() {
+        if !sel.selects(r) {
+            continue;
+        }
+        let id = r.id();
+        if !merge_into(r, doc, options).map_err(|m| err(loader, format!("patching {id}: {m}")))? {
+            deleted.push(i);
+        }
+    }
+    for i in deleted.into_iter().rev() {
+        resources.remove(i);
+    }
+    Ok(())
+}
+
+fn json_selected(
+    resources: &mut ResMap,
+    target: &Selector,
+    ops: &[json6902::Op],
+    loader: &Loader,
+) -> Result<()> {
+    let sel = TargetSelector::new(target).map_err(|m| err(loader, m))?;
+    for r in resources.iter_mut() {
+        if !sel.selects(r) {
+            continue;
+        }
+        
+        r.remember_id();
+        json6902::apply(&mut r.obj, ops)
+            .map_err(|e| err(loader, e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// One `patchesJson6902` entry: a target with a name, and ops from `path` or `patch`.
+pub fn apply_json6902(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Result<()> {
+    let target = p
+        .target
+        .as_ref()
+        .filter(|t| !t.name.is_empty())
+        .ok_or_else(|| err(loader, "patchesJson6902: must specify the target name"))?;
+    let (text, what) = patch_text(p, loader)?;
+    let value = if text.trim_start().starts_with('[') {
+        serde_json::from_str::<Value>(&text).map_err(|e| err(loader, format!("{what}: {e}")))?
+    } else {
+        parse::parse_one(&text, Dialect::Core).map_err(|e| err(loader, format!("{what}: {e}")))?
+    };
+    let ops = json6902::ops_from_value(&value).map_err(|e| err(loader, format!("{what}: {e}")))?;
+    json_selected(resources, target, &ops, loader)
+}

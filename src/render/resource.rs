@@ -1,0 +1,313 @@
+//! One resource during a build: its object, and the identity history kustomize tracks
+//! (previous ids, recorded name prefixes and suffixes, whether a generator asked for a
+//! hash suffix). Ids follow kustomize's `ResId`: group, version, kind, name, namespace,
+//! where `""` and `default` are the same namespace and cluster-scoped kinds have none.
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The sentinel kustomize uses as the effective namespace of cluster-scoped kinds.
+pub const CLUSTER_SCOPE: &str = "_non_namespaceable_";
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Gvk {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+}
+
+impl Gvk {
+    pub fn from_api_version(api_version: &str, kind: &str) -> Gvk {
+        let (group, version) = match api_version.rsplit_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        Gvk {
+            group,
+            version,
+            kind: kind.to_string(),
+        }
+    }
+
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// Cluster scope by the Kubernetes 1.21.2 schema kustomize embeds (exact group and
+    /// version); every other kind, custom resources included, counts as namespaced.
+    pub fn is_cluster_scoped(&self) -> bool {
+        is_cluster_scoped(&self.group, &self.version, &self.kind)
+    }
+}
+
+fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
+    const V1_V1BETA1: &[&str] = &["v1", "v1beta1"];
+    let table: &[(&str, &[&str], &[&str])] = &[
+        (
+            "admissionregistration.k8s.io",
+            V1_V1BETA1,
+            &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"],
+        ),
+        ("apiextensions.k8s.io", V1_V1BETA1, &["CustomResourceDefinition"]),
+        ("apiregistration.k8s.io", V1_V1BETA1, &["APIService"]),
+        ("certificates.k8s.io", V1_V1BETA1, &["CertificateSigningRequest"]),
+        (
+            "flowcontrol.apiserver.k8s.io",
+            &["v1beta1"],
+            &["FlowSchema", "PriorityLevelConfiguration"],
+        ),
+        ("networking.k8s.io", V1_V1BETA1, &["IngressClass"]),
+        ("node.k8s.io", V1_V1BETA1, &["RuntimeClass"]),
+        ("policy", &["v1beta1"], &["PodSecurityPolicy"]),
+        (
+            "rbac.authorization.k8s.io",
+            V1_V1BETA1,
+            &["ClusterRole", "ClusterRoleBinding"],
+        ),
+        ("scheduling.k8s.io", V1_V1BETA1, &["PriorityClass"]),
+        (
+            "storage.k8s.io",
+            V1_V1BETA1,
+            &["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"],
+        ),
+        (
+            "",
+            &["v1"],
+            &[
+                "ComponentStatus",
+                "Namespace",
+                "Node",
+                "NodeProxyOptions",
+                "PersistentVolume",
+            ],
+        ),
+    ];
+    table
+        .iter()
+        .any(|(g, vs, ks)| *g == group && vs.contains(&version) && ks.contains(&kind))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct ResId {
+    pub gvk: Gvk,
+    pub name: String,
+    pub namespace: String,
+}
+
+impl ResId {
+    /// The namespace ids are compared by: cluster-scoped kinds have a sentinel, and the
+    /// empty namespace is `default`.
+    pub fn effective_namespace(&self) -> &str {
+        if self.gvk.is_cluster_scoped() {
+            CLUSTER_SCOPE
+        } else if self.namespace.is_empty() {
+            "default"
+        } else {
+            &self.namespace
+        }
+    }
+
+    /// The key two ids are equal by.
+    pub fn key(&self) -> IdKey {
+        IdKey {
+            gvk: self.gvk.clone(),
+            name: self.name.clone(),
+            namespace: self.effective_namespace().to_string(),
+        }
+    }
+
+    /// Same group, version and kind, name and effective namespace.
+    pub fn same(&self, other: &ResId) -> bool {
+        self.gvk == other.gvk
+            && self.name == other.name
+            && self.effective_namespace() == other.effective_namespace()
+    }
+}
+
+/// The identity two ids are compared by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IdKey {
+    pub gvk: Gvk,
+    pub name: String,
+    pub namespace: String,
+}
+
+impl fmt::Display for ResId {
+    /// kustomize's string form: `Kind.version.group/name.namespace` with placeholders.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn or<'a>(s: &'a str, p: &'a str) -> &'a str {
+            if s.is_empty() {
+                p
+            } else {
+                s
+            }
+        }
+        write!(
+            f,
+            "{}.{}.{}/{}.{}",
+            or(&self.gvk.kind, "[noKind]"),
+            or(&self.gvk.version, "[noVer]"),
+            or(&self.gvk.group, "[noGrp]"),
+            or(&self.name, "[noName]"),
+            or(&self.namespace, "[noNs]")
+        )
+    }
+}
+
+/// A resource in the build.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub obj: Value,
+    /// Ids this resource had before renames, oldest first.
+    pub prev_ids: Vec<ResId>,
+    pub prefixes: Vec<String>,
+    pub suffixes: Vec<String>,
+    /// Generated ConfigMaps and Secrets get `-<hash>` appended at the end of the build.
+    pub needs_hash: bool,
+    /// Where it came from, for error messages.
+    pub origin: String,
+}
+
+impl Resource {
+    pub fn new(obj: Value, origin: impl Into<String>) -> Resource {
+        Resource {
+            obj,
+            prev_ids: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+            needs_hash: false,
+            origin: origin.into(),
+        }
+    }
+
+    pub fn str_at(&self, path: &[&str]) -> &str {
+        str_at(&self.obj, path)
+    }
+
+    pub fn kind(&self) -> &str {
+        self.str_at(&["kind"])
+    }
+    pub fn name(&self) -> &str {
+        self.str_at(&["metadata", "name"])
+    }
+    pub fn namespace(&self) -> &str {
+        self.str_at(&["metadata", "namespace"])
+    }
+    pub fn gvk(&self) -> Gvk {
+        Gvk::from_api_version(self.str_at(&["apiVersion"]), self.kind())
+    }
+
+    pub fn id(&self) -> ResId {
+        ResId {
+            gvk: self.gvk(),
+            name: self.name().to_string(),
+            namespace: self.namespace().to_string(),
+        }
+    }
+
+    /// The original id: the oldest previous one, or the current one.
+    pub fn org_id(&self) -> ResId {
+        self.prev_ids.first().cloned().unwrap_or_else(|| self.id())
+    }
+
+    /// The current id followed by every previous one.
+    pub fn all_ids(&self) -> impl Iterator<Item = ResId> + '_ {
+        std::iter::once(self.id()).chain(self.prev_ids.iter().cloned())
+    }
+
+    /// Remembers the current id before a transformer that may rename.
+    pub fn remember_id(&mut self) {
+        let id = self.id();
+        self.prev_ids.push(id);
+    }
+
+    pub fn set_name(&mut self, name: &str) {
+        set_at(&mut self.obj, &["metadata", "name"], Value::String(name.to_string()));
+    }
+
+    pub fn set_namespace(&mut self, namespace: &str) {
+        set_at(
+            &mut self.obj,
+            &["metadata", "namespace"],
+            Value::String(namespace.to_string()),
+        );
+    }
+
+    pub fn labels(&self) -> Option<&Map<String, Value>> {
+        self.obj.get("metadata")?.get("labels")?.as_object()
+    }
+    pub fn annotations(&self) -> Option<&Map<String, Value>> {
+        self.obj.get("metadata")?.get("annotations")?.as_object()
+    }
+}
+
+/// The string at `path`, or `""` when absent or not a string.
+pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut cur = v;
+    for p in path {
+        match cur.get(p) {
+            Some(next) => cur = next,
+            None => return "",
+        }
+    }
+    cur.as_str().unwrap_or("")
+}
+
+/// Sets `path` to `value`, creating (or replacing non-map) intermediate maps.
+pub fn set_at(v: &mut Value, path: &[&str], value: Value) {
+    let mut cur = v;
+    for (i, p) in path.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        let Value::Object(map) = cur else {
+            return;
+        };
+        if i == path.len() - 1 {
+            map.insert(p.to_string(), value);
+            return;
+        }
+        cur = map
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_strings() {
+        let id = ResId {
+            gvk: Gvk::from_api_version("apps/v1", "Deployment"),
+            name: "d".into(),
+            namespace: String::new(),
+        };
+        assert_eq!(id.to_string(), "Deployment.v1.apps/d.[noNs]");
+        let cm = ResId {
+            gvk: Gvk::from_api_version("v1", "ConfigMap"),
+            name: "cm".into(),
+            namespace: "default".into(),
+        };
+        assert_eq!(cm.to_string(), "ConfigMap.v1.[noGrp]/cm.default");
+    }
+
+    #[test]
+    fn default_namespace_equals_empty() {
+        let a = ResId {
+            gvk: Gvk::from_api_version("v1", "ConfigMap"),
+            name: "x".into(),
+            namespace: String::new(),
+        };
+        let mut b = a.clone();
+        b.namespace = "default".into();
+        assert!(a.same(&b));
+        assert!(Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole").is_cluster_scoped());
+        assert!(!Gvk::from_api_version("example.com/v1", "Namespace").is_cluster_scoped());
+    }
+}

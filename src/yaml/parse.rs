@@ -1,0 +1,692 @@
+//! Reading YAML text into JSON-shaped values, typed the way kustomize types them.
+//!
+//! Resources are read with yaml.v3's core schema (`yes` is a string, `010` is octal 8, an
+//! unquoted `2001-12-14` is a timestamp); kustomization files with goyaml.v2's YAML 1.1
+//! rules (`yes` is a boolean). Aliases are expanded and `<<` merge keys resolved here, so
+//! every later stage sees plain maps, lists and scalars. Document splitting follows kyaml's
+//! reader: a line starting with `---` separates documents.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// Which YAML dialect types the plain scalars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// yaml.v3 (YAML 1.2 core schema plus Go's integer syntax): resources and patches.
+    Core,
+    /// goyaml.v2 (YAML 1.1): kustomization files.
+    Yaml11,
+}
+
+/// A YAML syntax or typing problem, with the 1-based line where it was found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct YamlError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl YamlError {
+    fn at(line: usize, message: impl Into<String>) -> Self {
+        YamlError {
+            line: Some(line),
+            message: format!("line {line}: {}", message.into()),
+        }
+    }
+    fn plain(message: impl Into<String>) -> Self {
+        YamlError {
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Splits a file into the document texts kyaml would see: `\r\n` becomes `\n`, and every
+/// line that starts with `---` (after the first line) separates two documents. Text after
+/// the `---` must be empty or a comment.
+pub fn split_documents(text: &str) -> Result<Vec<String>, YamlError> {
+    let text = text.replace("\r\n", "\n");
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut lines = text.split_inclusive('\n').peekable();
+    let mut first = true;
+    while let Some(line) = lines.next() {
+        let is_separator = !first && line.starts_with("---") && line.ends_with('\n');
+        first = false;
+        if is_separator {
+            let rest = line[3..].trim();
+            if !rest.is_empty() && !rest.starts_with('#') {
+                return Err(YamlError::plain(format!(
+                    "invalid document separator: {}",
+                    line.trim()
+                )));
+            }
+            docs.push(std::mem::take(&mut current));
+            // The separator consumed the newline, so a separator directly following it
+            // is not one (it has no preceding newline): it stays in the next document.
+            if let Some(next) = lines.peek() {
+                if next.starts_with("---") {
+                    current.push_str(next);
+                    lines.next();
+                }
+            }
+            continue;
+        }
+        current.push_str(line);
+    }
+    docs.push(current);
+    Ok(docs)
+}
+
+/// Parses every YAML document of `text` (no kyaml splitting) into values. Empty documents
+/// come back as `Value::Null`.
+pub fn parse_stream(text: &str, dialect: Dialect) -> Result<Vec<Value>, YamlError> {
+    let mut builder = Builder {
+        dialect,
+        anchors: HashMap::new(),
+        stack: Vec::new(),
+        docs: Vec::new(),
+    };
+    let parser = Parser::new_from_str(text);
+    for event in parser {
+        let (event, span) = event.map_err(|e| {
+            YamlError::at(e.marker().line(), e.info().to_string())
+        })?;
+        builder.event(event, span.start.line())?;
+    }
+    Ok(builder.docs)
+}
+
+/// Parses one file's worth of resources the way kyaml reads them: split on `---` lines,
+/// then every YAML document of every piece; empty documents are dropped.
+pub fn parse_resources(text: &str) -> Result<Vec<Value>, YamlError> {
+    let mut out = Vec::new();
+    let mut line_offset = 0usize;
+    for doc in split_documents(text)? {
+        let lines = doc.matches('\n').count() + 1;
+        let values = parse_stream(&doc, Dialect::Core).map_err(|mut e| {
+            if let Some(l) = e.line {
+                let real = l + line_offset;
+                e = YamlError::at(real, strip_line_prefix(&e.message));
+            }
+            e
+        })?;
+        out.extend(values.into_iter().filter(|v| !v.is_null()));
+        line_offset += lines;
+    }
+    Ok(out)
+}
+
+fn strip_line_prefix(message: &str) -> String {
+    match message.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
+        _ => message.to_string(),
+    }
+}
+
+/// Parses a single-document YAML text (a kustomization file, a patch) in `dialect`.
+pub fn parse_one(text: &str, dialect: Dialect) -> Result<Value, YamlError> {
+    let docs = parse_stream(&text.replace("\r\n", "\n"), dialect)?;
+    Ok(docs.into_iter().next().unwrap_or(Value::Null))
+}
+
+enum Frame {
+    Seq {
+        anchor: usize,
+        items: Vec<Value>,
+    },
+    Map {
+        anchor: usize,
+        entries: Map<String, Value>,
+        merges: Vec<Value>,
+        key: Option<(String, bool)>,
+        line: usize,
+    },
+}
+
+struct Builder {
+    dialect: Dialect,
+    anchors: HashMap<usize, Value>,
+    stack: Vec<Frame>,
+    docs: Vec<Value>,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, line: usize) -> Result<(), YamlError> {
+        match event {
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd => Ok(()),
+            Event::Alias(id) => {
+                let value = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| YamlError::at(line, "unknown anchor"))?;
+                self.push_value(value, false, line)
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+                if is_key {
+                    let merge = style == ScalarStyle::Plain && text == "<<" && tag.is_none();
+                    let key = scalar_key(&text, style, tag.as_deref(), self.dialect);
+                    if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+                        *slot = Some((key, merge));
+                    }
+                    return Ok(());
+                }
+                let value = resolve_scalar(&text, style, tag.as_deref(), self.dialect)
+                    .map_err(|m| YamlError::at(line, m))?;
+                if anchor > 0 {
+                    self.anchors.insert(anchor, value.clone());
+                }
+                self.push_value(value, false, line)
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Frame::Seq {
+                    anchor,
+                    items: Vec::new(),
+                });
+                Ok(())
+            }
+            Event::MappingStart(anchor, _) => {
+                if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+                    return Err(YamlError::at(line, "complex mapping keys are not supported"));
+                }
+                self.stack.push(Frame::Map {
+                    anchor,
+                    entries: Map::new(),
+                    merges: Vec::new(),
+                    key: None,
+                    line,
+                });
+                Ok(())
+            }
+            Event::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq { anchor, items }) => {
+                    let value = Value::Array(items);
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, value.clone());
+                    }
+                    self.push_value(value, false, line)
+                }
+                _ => Err(YamlError::at(line, "unbalanced sequence")),
+            },
+            Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Map {
+                    anchor,
+                    mut entries,
+                    merges,
+                    line: start,
+                    ..
+                }) => {
+                    for merged in merges {
+                        apply_merge(&mut entries, merged, start)?;
+                    }
+                    let value = Value::Object(entries);
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, value.clone());
+                    }
+                    self.push_value(value, false, line)
+                }
+                _ => Err(YamlError::at(line, "unbalanced mapping")),
+            },
+        }
+    }
+
+    fn push_value(&mut self, value: Value, _unused: bool, line: usize) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => {
+                self.docs.push(value);
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(value);
+                Ok(())
+            }
+            Some(Frame::Map {
+                entries,
+                merges,
+                key,
+                ..
+            }) => match key.take() {
+                None => Err(YamlError::at(line, "complex mapping keys are not supported")),
+                Some((_, true)) => {
+                    merges.push(value);
+                    Ok(())
+                }
+                Some((k, false)) => {
+                    if entries.contains_key(&k) {
+                        return Err(YamlError::at(
+                            line,
+                            format!("mapping key \"{k}\" already defined"),
+                        ));
+                    }
+                    entries.insert(k, value);
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+/// `<<: *a` or `<<: [*a, *b]`: keys not set explicitly are taken from the merged maps,
+/// earlier maps first.
+fn apply_merge(entries: &mut Map<String, Value>, merged: Value, line: usize) -> Result<(), YamlError> {
+    let maps = match merged {
+        Value::Object(m) => vec![m],
+        Value::Array(items) => {
+            let mut maps = Vec::new();
+            for item in items {
+                match item {
+                    Value::Object(m) => maps.push(m),
+                    _ => return Err(YamlError::at(line, "map merge requires map or sequence of maps as the value")),
+                }
+            }
+            maps
+        }
+        _ => return Err(YamlError::at(line, "map merge requires map or sequence of maps as the value")),
+    };
+    for map in maps {
+        for (k, v) in map {
+            if !entries.contains_key(&k) {
+                entries.insert(k, v);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tag_name(tag: Option<&Tag>) -> Option<String> {
+    let tag = tag?;
+    if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
+        Some(format!("!!{}", tag.suffix))
+    } else if tag.handle == "!" && tag.suffix.is_empty() {
+        Some("!".to_string())
+    } else {
+        Some(format!("{}{}", tag.handle, tag.suffix))
+    }
+}
+
+/// Map keys become strings: Go decodes them into `map[string]interface{}` by their text.
+fn scalar_key(text: &str, style: ScalarStyle, tag: Option<&Tag>, dialect: Dialect) -> String {
+    if style != ScalarStyle::Plain || tag.is_some() {
+        return text.to_string();
+    }
+    match resolve_plain(text, dialect) {
+        Ok(Value::Null) => "null".to_string(),
+        _ => text.to_string(),
+    }
+}
+
+fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    dialect: Dialect,
+) -> Result<Value, String> {
+    if let Some(tag) = tag_name(tag) {
+        return match tag.as_str() {
+            "!!str" | "!" => Ok(Value::String(text.to_string())),
+            "!!null" => Ok(Value::Null),
+            "!!bool" | "!!int" | "!!float" | "!!timestamp" => {
+                let v = resolve_plain(text, dialect)?;
+                let ok = match tag.as_str() {
+                    "!!bool" => v.is_boolean(),
+                    "!!int" => v.is_i64() || v.is_u64(),
+                    "!!float" => v.is_number(),
+                    _ => true,
+                };
+                if ok {
+                    Ok(match (tag.as_str(), v) {
+                        ("!!float", Value::Number(n)) => n
+                            .as_f64()
+                            .and_then(Number::from_f64)
+                            .map(Value::Number)
+                            .unwrap_or(Value::Null),
+                        (_, v) => v,
+                    })
+                } else {
+                    Err(format!("cannot decode !!str `{text}` as a {tag}"))
+                }
+            }
+            _ => Ok(Value::String(text.to_string())),
+        };
+    }
+    match style {
+        ScalarStyle::Plain => resolve_plain(text, dialect),
+        _ => Ok(Value::String(text.to_string())),
+    }
+}
+
+/// Types an untagged plain scalar.
+pub fn resolve_plain(text: &str, dialect: Dialect) -> Result<Value, String> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Err("json: unsupported value: +Inf".to_string())
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Err("json: unsupported value: -Inf".to_string()),
+        ".nan" | ".NaN" | ".NAN" => return Err("json: unsupported value: NaN".to_string()),
+        _ => {}
+    }
+    if dialect == Dialect::Yaml11 {
+        match text {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Ok(Value::Bool(true)),
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+                return Ok(Value::Bool(false))
+            }
+            _ => {}
+        }
+    }
+    let first = text.as_bytes()[0];
+    if first == b'.' {
+        if let Some(v) = parse_go_float(text) {
+            return Ok(v);
+        }
+        return Ok(Value::String(text.to_string()));
+    }
+    if !(first.is_ascii_digit() || first == b'+' || first == b'-') {
+        return Ok(Value::String(text.to_string()));
+    }
+    if dialect == Dialect::Core {
+        if let Some(ts) = parse_timestamp(text) {
+            return Ok(Value::String(ts));
+        }
+    }
+    let plain = text.replace('_', "");
+    if let Some(v) = parse_go_int(&plain) {
+        return Ok(v);
+    }
+    if is_yaml_style_float(&plain) {
+        if let Some(v) = parse_go_float(&plain) {
+            return Ok(v);
+        }
+    }
+    Ok(Value::String(text.to_string()))
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint`.
+fn parse_go_int(s: &str) -> Option<Value> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u128::from_str_radix(digits, radix).ok()?;
+    if neg {
+        if magnitude <= i64::MAX as u128 + 1 {
+            let v = (-(magnitude as i128)) as i64;
+            return Some(Value::Number(Number::from(v)));
+        }
+        None
+    } else if magnitude <= i64::MAX as u128 {
+        Some(Value::Number(Number::from(magnitude as i64)))
+    } else if magnitude <= u64::MAX as u128 {
+        Some(Value::Number(Number::from(magnitude as u64)))
+    } else {
+        None
+    }
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn is_yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+fn parse_go_float(s: &str) -> Option<Value> {
+    let ok = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+    if !ok {
+        return None;
+    }
+    let f: f64 = s.parse().ok()?;
+    if !f.is_finite() {
+        return None;
+    }
+    Number::from_f64(f).map(Value::Number)
+}
+
+/// yaml.v3's timestamp forms, rendered as Go's `time.Time` JSON encoding (RFC 3339 with
+/// nanoseconds, trailing zeros dropped).
+fn parse_timestamp(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return None;
+    }
+    let mut p = Cursor { s: b, i: 5 };
+    let year: u32 = s[..4].parse().ok()?;
+    let month = p.num(1, 2)?;
+    p.expect(b'-')?;
+    let day = p.num(1, 2)?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let date = format!("{year:04}-{month:02}-{day:02}");
+    if p.done() {
+        return Some(format!("{date}T00:00:00Z"));
+    }
+    let sep = p.next()?;
+    let zoned = match sep {
+        b'T' | b't' => true,
+        b' ' => false,
+        _ => return None,
+    };
+    let hour = p.num(1, 2)?;
+    p.expect(b':')?;
+    let minute = p.num(1, 2)?;
+    p.expect(b':')?;
+    let second = p.num(1, 2)?;
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut frac = String::new();
+    if p.peek() == Some(b'.') {
+        p.i += 1;
+        while let Some(c) = p.peek().filter(u8::is_ascii_digit) {
+            frac.push(c as char);
+            p.i += 1;
+        }
+        if frac.is_empty() {
+            return None;
+        }
+        frac.truncate(9);
+        while frac.ends_with('0') {
+            frac.pop();
+        }
+    }
+    let zone = if zoned {
+        match p.next()? {
+            b'Z' => "Z".to_string(),
+            sign @ (b'+' | b'-') => {
+                let h = p.num(2, 2)?;
+                p.expect(b':')?;
+                let m = p.num(2, 2)?;
+                if h == 0 && m == 0 && sign == b'+' {
+                    "Z".to_string()
+                } else {
+                    format!("{}{h:02}:{m:02}", sign as char)
+                }
+            }
+            _ => return None,
+        }
+    } else {
+        "Z".to_string()
+    };
+    if !p.done() {
+        return None;
+    }
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    Some(format!(
+        "{date}T{hour:02}:{minute:02}:{second:02}{frac}{zone}"
+    ))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+struct Cursor<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i += 1;
+        Some(c)
+    }
+    fn done(&self) -> bool {
+        self.i == self.s.len()
+    }
+    fn expect(&mut self, c: u8) -> Option<()> {
+        (self.next()? == c).then_some(())
+    }
+    fn num(&mut self, min: usize, max: usize) -> Option<u32> {
+        let start = self.i;
+        while self.i - start < max && self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        if self.i - start < min {
+            return None;
+        }
+        std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn core(s: &str) -> Value {
+        resolve_plain(s, Dialect::Core).unwrap()
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        assert_eq!(core("yes"), json!("yes"));
+        assert_eq!(core("010"), json!(8));
+        assert_eq!(core("0644"), json!(420));
+        assert_eq!(core("0x10"), json!(16));
+        assert_eq!(core("0o17"), json!(15));
+        assert_eq!(core("0b101"), json!(5));
+        assert_eq!(core("1_000"), json!(1000));
+        assert_eq!(core("+1"), json!(1));
+        assert_eq!(core("1e3"), json!(1000.0));
+        assert_eq!(core(".5"), json!(0.5));
+        assert_eq!(core("08"), json!(8.0));
+        assert_eq!(core("~"), Value::Null);
+        assert_eq!(core("True"), json!(true));
+        assert_eq!(core("2001-12-14"), json!("2001-12-14T00:00:00Z"));
+        assert_eq!(
+            core("2001-12-14T21:59:43.10-05:00"),
+            json!("2001-12-14T21:59:43.1-05:00")
+        );
+        assert_eq!(core("2001-13-14"), json!("2001-13-14"));
+        assert_eq!(core("12345678901234567890"), json!(12345678901234567890u64));
+        assert_eq!(core("1:20"), json!("1:20"));
+    }
+
+    #[test]
+    fn yaml11_booleans() {
+        assert_eq!(resolve_plain("yes", Dialect::Yaml11).unwrap(), json!(true));
+        assert_eq!(resolve_plain("off", Dialect::Yaml11).unwrap(), json!(false));
+    }
+
+    #[test]
+    fn splits_like_kyaml() {
+        let docs = split_documents("a: 1\n---\nb: 2\n--- # c\nc: 3\n").unwrap();
+        assert_eq!(docs, vec!["a: 1\n", "b: 2\n", "c: 3\n"]);
+        assert!(split_documents("a: 1\n--- foo\nb: 2\n").is_err());
+    }
+
+    #[test]
+    fn anchors_and_merge_keys() {
+        let v = parse_one("a: &x {p: 1, q: 2}\nb:\n  <<: *x\n  q: 3\n", Dialect::Core).unwrap();
+        assert_eq!(v, json!({"a": {"p": 1, "q": 2}, "b": {"q": 3, "p": 1}}));
+    }
+
+    #[test]
+    fn duplicate_keys_fail() {
+        assert!(parse_one("a: 1\na: 2\n", Dialect::Core).is_err());
+    }
+
+    #[test]
+    fn quoted_stays_string() {
+        let v = parse_one("a: '010'\nb: !!str 5\nc: |\n  x\n", Dialect::Core).unwrap();
+        assert_eq!(v, json!({"a": "010", "b": "5", "c": "x\n"}));
+    }
+}
