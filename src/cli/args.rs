@@ -23,7 +23,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Build an env (or any kustomization directory), byte-identical to `kubectl kustomize`.
-    #[command(after_help = "Examples:\n  kubectl gitops render dev            # <root>/envs/dev\n  kubectl gitops render ./overlays/prod\n  kubectl gitops render dev -o json | jq '.[].kind'")]
+    #[command(
+        after_help = "Examples:\n  kubectl gitops render dev            # <root>/envs/dev\n  kubectl gitops render ./overlays/prod\n  kubectl gitops render dev -o json | jq '.[].kind'"
+    )]
     Render(RenderArgs),
     /// List the envs of the repository (envs/*/ with a kustomization file).
     Envs,

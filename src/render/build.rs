@@ -206,21 +206,42 @@ impl Builder<'_> {
 fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
     let fields: [(&str, bool); 11] = [
         ("openapi", k.openapi.is_some()),
-        ("replacements", k.replacements.as_ref().is_some_and(|v| !v.is_empty())),
+        (
+            "replacements",
+            k.replacements.as_ref().is_some_and(|v| !v.is_empty()),
+        ),
         ("vars", k.vars.as_ref().is_some_and(|v| !v.is_empty())),
         ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
-        ("configurations", k.configurations.as_ref().is_some_and(|v| !v.is_empty())),
-        ("generators", k.generators.as_ref().is_some_and(|v| !v.is_empty())),
-        ("transformers", k.transformers.as_ref().is_some_and(|v| !v.is_empty())),
-        ("validators", k.validators.as_ref().is_some_and(|v| !v.is_empty())),
-        ("helmCharts", k.helm_charts.as_ref().is_some_and(|v| !v.is_empty())),
+        (
+            "configurations",
+            k.configurations.as_ref().is_some_and(|v| !v.is_empty()),
+        ),
+        (
+            "generators",
+            k.generators.as_ref().is_some_and(|v| !v.is_empty()),
+        ),
+        (
+            "transformers",
+            k.transformers.as_ref().is_some_and(|v| !v.is_empty()),
+        ),
+        (
+            "validators",
+            k.validators.as_ref().is_some_and(|v| !v.is_empty()),
+        ),
+        (
+            "helmCharts",
+            k.helm_charts.as_ref().is_some_and(|v| !v.is_empty()),
+        ),
         (
             "helmChartInflationGenerator",
             k.helm_chart_inflation_generator
                 .as_ref()
                 .is_some_and(|v| !v.is_empty()),
         ),
-        ("buildMetadata", k.build_metadata.as_ref().is_some_and(|v| !v.is_empty())),
+        (
+            "buildMetadata",
+            k.build_metadata.as_ref().is_some_and(|v| !v.is_empty()),
+        ),
     ];
     match fields.iter().find(|(_, used)| *used) {
         Some((name, _)) => Err(RenderError::transform(
@@ -251,8 +272,11 @@ fn transform(ra: &mut ResMap, k: &Kustomization, loader: &Loader) -> Result<()> 
         prefix_suffix::apply(ra, prefix_suffix::Affix::Suffix(s));
     }
     for label in k.labels.iter().flatten() {
-        let mut specs: Vec<fieldspec::FieldSpec> =
-            label.fields.iter().map(fieldspec::FieldSpec::from_def).collect();
+        let mut specs: Vec<fieldspec::FieldSpec> = label
+            .fields
+            .iter()
+            .map(fieldspec::FieldSpec::from_def)
+            .collect();
         if label.include_selectors {
             specs.extend(fieldspec::defaults::common_labels());
         } else if label.include_templates {
@@ -294,6 +318,20 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     for doc in docs {
         expand(doc, &origin, &mut out)?;
     }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains(".inf") || lower.contains(".nan") {
+        for r in &out {
+            if let Some((field, value)) = parse::find_non_finite(&r.obj) {
+                return Err(RenderError::Resource {
+                    origin,
+                    message: format!(
+                        "{} has the value {value} at {field}, which JSON cannot represent (json: unsupported value: {value})",
+                        r.id()
+                    ),
+                });
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -303,7 +341,9 @@ fn expand(doc: Value, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
         message,
     };
     if !doc.is_object() {
-        return Err(bad("missing Resource metadata: a document is not a mapping".into()));
+        return Err(bad(
+            "missing Resource metadata: a document is not a mapping".into(),
+        ));
     }
     let kind = super::resource::str_at(&doc, &["kind"]).to_string();
     if kind.ends_with("List") {
@@ -321,7 +361,9 @@ fn expand(doc: Value, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
         )));
     }
     if super::resource::str_at(&doc, &["metadata", "name"]).is_empty() && !kind.ends_with("List") {
-        return Err(bad(format!("missing metadata.name in object of kind {kind}")));
+        return Err(bad(format!(
+            "missing metadata.name in object of kind {kind}"
+        )));
     }
     out.push(Resource::new(doc, origin));
     Ok(())

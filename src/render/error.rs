@@ -28,7 +28,10 @@ pub enum RenderError {
     },
 
     #[error("{}: cycle detected: '{}' is already being built", kustomization.display(), dir.display())]
-    Cycle { kustomization: PathBuf, dir: PathBuf },
+    Cycle {
+        kustomization: PathBuf,
+        dir: PathBuf,
+    },
 
     #[error("{}: '{entry}' is neither a file nor a directory with a kustomization: {reason}", kustomization.display())]
     BadEntry {

@@ -121,32 +121,30 @@ fn visit(
             }
             Ok(())
         }
-        Value::Object(map) => {
-            match map.get_mut(&seg.key) {
-                Some(child) if child.is_null() => {
-                    if !create || seg.is_list {
-                        return Ok(());
-                    }
-                    if !rest.is_empty() {
-                        *child = Value::Object(Map::new());
-                    }
-                    visit(child, rest, create, f)
+        Value::Object(map) => match map.get_mut(&seg.key) {
+            Some(child) if child.is_null() => {
+                if !create || seg.is_list {
+                    return Ok(());
                 }
-                Some(child) => visit(child, rest, create, f),
-                None => {
-                    if !create || seg.is_list {
-                        return Ok(());
-                    }
-                    let fresh = if rest.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::Object(Map::new())
-                    };
-                    let child = map.entry(seg.key.clone()).or_insert(fresh);
-                    visit(child, rest, create, f)
+                if !rest.is_empty() {
+                    *child = Value::Object(Map::new());
                 }
+                visit(child, rest, create, f)
             }
-        }
+            Some(child) => visit(child, rest, create, f),
+            None => {
+                if !create || seg.is_list {
+                    return Ok(());
+                }
+                let fresh = if rest.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Object(Map::new())
+                };
+                let child = map.entry(seg.key.clone()).or_insert(fresh);
+                visit(child, rest, create, f)
+            }
+        },
         Value::Null => Ok(()),
         _ => Err("expected sequence or mapping node".to_string()),
     }
@@ -176,7 +174,11 @@ pub mod defaults {
             ("", "metadata/labels", true),
             ("/v1/Service", "spec/selector", true),
             ("/v1/ReplicationController", "spec/selector", true),
-            ("/v1/ReplicationController", "spec/template/metadata/labels", true),
+            (
+                "/v1/ReplicationController",
+                "spec/template/metadata/labels",
+                true,
+            ),
             ("//Deployment", "spec/selector/matchLabels", true),
             ("//Deployment", "spec/template/metadata/labels", true),
         ]);
@@ -190,7 +192,11 @@ pub mod defaults {
             ("//DaemonSet", "spec/template/metadata/labels", true),
             ("apps//StatefulSet", "spec/selector/matchLabels", true),
             ("apps//StatefulSet", "spec/template/metadata/labels", true),
-            ("apps//StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),
+            (
+                "apps//StatefulSet",
+                "spec/volumeClaimTemplates[]/metadata/labels",
+                true,
+            ),
         ]));
         for p in AFFINITY {
             v.push(FieldSpec::new("apps//StatefulSet", p, false));
@@ -198,13 +204,37 @@ pub mod defaults {
         v.extend(specs(&[
             ("batch//Job", "spec/selector/matchLabels", false),
             ("batch//Job", "spec/template/metadata/labels", true),
-            ("batch//CronJob", "spec/jobTemplate/spec/selector/matchLabels", false),
+            (
+                "batch//CronJob",
+                "spec/jobTemplate/spec/selector/matchLabels",
+                false,
+            ),
             ("batch//CronJob", "spec/jobTemplate/metadata/labels", true),
-            ("batch//CronJob", "spec/jobTemplate/spec/template/metadata/labels", true),
-            ("policy//PodDisruptionBudget", "spec/selector/matchLabels", false),
-            ("networking.k8s.io//NetworkPolicy", "spec/podSelector/matchLabels", false),
-            ("networking.k8s.io//NetworkPolicy", "spec/ingress/from/podSelector/matchLabels", false),
-            ("networking.k8s.io//NetworkPolicy", "spec/egress/to/podSelector/matchLabels", false),
+            (
+                "batch//CronJob",
+                "spec/jobTemplate/spec/template/metadata/labels",
+                true,
+            ),
+            (
+                "policy//PodDisruptionBudget",
+                "spec/selector/matchLabels",
+                false,
+            ),
+            (
+                "networking.k8s.io//NetworkPolicy",
+                "spec/podSelector/matchLabels",
+                false,
+            ),
+            (
+                "networking.k8s.io//NetworkPolicy",
+                "spec/ingress/from/podSelector/matchLabels",
+                false,
+            ),
+            (
+                "networking.k8s.io//NetworkPolicy",
+                "spec/egress/to/podSelector/matchLabels",
+                false,
+            ),
         ]));
         v
     }
@@ -213,15 +243,27 @@ pub mod defaults {
     pub fn template_labels() -> Vec<FieldSpec> {
         specs(&[
             ("", "metadata/labels", true),
-            ("/v1/ReplicationController", "spec/template/metadata/labels", true),
+            (
+                "/v1/ReplicationController",
+                "spec/template/metadata/labels",
+                true,
+            ),
             ("//Deployment", "spec/template/metadata/labels", true),
             ("//ReplicaSet", "spec/template/metadata/labels", true),
             ("//DaemonSet", "spec/template/metadata/labels", true),
             ("apps//StatefulSet", "spec/template/metadata/labels", true),
-            ("apps//StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),
+            (
+                "apps//StatefulSet",
+                "spec/volumeClaimTemplates[]/metadata/labels",
+                true,
+            ),
             ("batch//Job", "spec/template/metadata/labels", true),
             ("batch//CronJob", "spec/jobTemplate/metadata/labels", true),
-            ("batch//CronJob", "spec/jobTemplate/spec/template/metadata/labels", true),
+            (
+                "batch//CronJob",
+                "spec/jobTemplate/spec/template/metadata/labels",
+                true,
+            ),
         ])
     }
 
@@ -232,14 +274,26 @@ pub mod defaults {
     pub fn common_annotations() -> Vec<FieldSpec> {
         specs(&[
             ("", "metadata/annotations", true),
-            ("/v1/ReplicationController", "spec/template/metadata/annotations", true),
+            (
+                "/v1/ReplicationController",
+                "spec/template/metadata/annotations",
+                true,
+            ),
             ("//Deployment", "spec/template/metadata/annotations", true),
             ("//ReplicaSet", "spec/template/metadata/annotations", true),
             ("//DaemonSet", "spec/template/metadata/annotations", true),
             ("//StatefulSet", "spec/template/metadata/annotations", true),
             ("batch//Job", "spec/template/metadata/annotations", true),
-            ("batch//CronJob", "spec/jobTemplate/metadata/annotations", true),
-            ("batch//CronJob", "spec/jobTemplate/spec/template/metadata/annotations", true),
+            (
+                "batch//CronJob",
+                "spec/jobTemplate/metadata/annotations",
+                true,
+            ),
+            (
+                "batch//CronJob",
+                "spec/jobTemplate/spec/template/metadata/annotations",
+                true,
+            ),
         ])
     }
 
@@ -295,6 +349,9 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(obj, json!({"kind": "Service", "spec": {"selector": {"a": "b"}}}));
+        assert_eq!(
+            obj,
+            json!({"kind": "Service", "spec": {"selector": {"a": "b"}}})
+        );
     }
 }

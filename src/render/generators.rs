@@ -170,7 +170,9 @@ fn absorb(resources: &mut ResMap, generated: Resource, behavior: &str) -> Result
         ([], "" | "create") => resources
             .append_all(vec![generated])
             .map_err(|e| e.to_string()),
-        ([], "merge" | "replace") => Err(format!("id {id} does not exist; cannot merge or replace")),
+        ([], "merge" | "replace") => {
+            Err(format!("id {id} does not exist; cannot merge or replace"))
+        }
         ([], other) => Err(format!("unknown behavior '{other}'")),
         ([_], "" | "create") => Err(format!("id {id} exists; behavior must be merge or replace")),
         ([i], "merge" | "replace") => {
@@ -290,7 +292,9 @@ fn key_values(loader: &Loader, args: &GeneratorArgs) -> Result<Vec<(String, Vec<
                     .unwrap_or_default(),
                 file.as_str(),
             ),
-            Some((k, p)) if !k.is_empty() && !p.is_empty() && !p.contains('=') => (k.to_string(), p),
+            Some((k, p)) if !k.is_empty() && !p.is_empty() && !p.contains('=') => {
+                (k.to_string(), p)
+            }
             Some(_) => {
                 return Err(KvError::Message(format!(
                     "key or file path is missing in file source '{file}'"

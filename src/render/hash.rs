@@ -14,12 +14,16 @@ pub fn suffix(obj: &Value) -> String {
     m.insert("name".into(), Value::String(String::new()));
     m.insert(
         "data".into(),
-        obj.get("data").cloned().unwrap_or(Value::String(String::new())),
+        obj.get("data")
+            .cloned()
+            .unwrap_or(Value::String(String::new())),
     );
     if kind == "Secret" {
         m.insert(
             "type".into(),
-            obj.get("type").cloned().unwrap_or(Value::String(String::new())),
+            obj.get("type")
+                .cloned()
+                .unwrap_or(Value::String(String::new())),
         );
         if let Some(sd) = obj.get("stringData") {
             m.insert("stringData".into(), sd.clone());

@@ -258,7 +258,14 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
         }
         _ => return Err("the file is not a YAML mapping".to_string()),
     };
-    let mut k: Kustomization = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let mut k: Kustomization = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        if path.is_empty() || path == "." {
+            e.inner().to_string()
+        } else {
+            format!("field {path}: {}", e.inner())
+        }
+    })?;
     let mut warnings = Vec::new();
     let deprecated = |field: &str, instead: &str| {
         format!("# Warning: '{field}' is deprecated. Please use '{instead}' instead. Run 'kustomize edit fix' to update your Kustomization automatically.")
@@ -358,7 +365,9 @@ mod tests {
 
     #[test]
     fn keys_are_case_insensitive() {
-        let k = parse("NAMEPREFIX: up-\nresources: []\n").unwrap().kustomization;
+        let k = parse("NAMEPREFIX: up-\nresources: []\n")
+            .unwrap()
+            .kustomization;
         assert_eq!(k.name_prefix.as_deref(), Some("up-"));
     }
 

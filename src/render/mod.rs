@@ -53,9 +53,15 @@ fn sorted(v: &serde_json::Value) -> serde_json::Value {
         serde_json::Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            serde_json::Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+            serde_json::Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k])))
+                    .collect(),
+            )
         }
-        serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(sorted).collect()),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(sorted).collect())
+        }
         other => other.clone(),
     }
 }

@@ -64,8 +64,16 @@ pub fn builtin() -> Vec<BackRef> {
     let mut add = |target: fn() -> TargetGvk, referrer: &str, path: &str| {
         rows.push((target(), referrer.to_string(), path.to_string()));
     };
-    let cm = || TargetGvk { group: "", version: "v1", kind: "ConfigMap" };
-    let secret = || TargetGvk { group: "", version: "v1", kind: "Secret" };
+    let cm = || TargetGvk {
+        group: "",
+        version: "v1",
+        kind: "ConfigMap",
+    };
+    let secret = || TargetGvk {
+        group: "",
+        version: "v1",
+        kind: "Secret",
+    };
     for (kind, pod) in POD_KINDS {
         for p in [
             "volumes/configMap/name",
@@ -80,7 +88,11 @@ pub fn builtin() -> Vec<BackRef> {
     }
     add(cm, "//Node", "spec/configSource/configMap");
     add(cm, "rbac.authorization.k8s.io//Role", "rules/resourceNames");
-    add(cm, "rbac.authorization.k8s.io//ClusterRole", "rules/resourceNames");
+    add(
+        cm,
+        "rbac.authorization.k8s.io//ClusterRole",
+        "rules/resourceNames",
+    );
     add(
         cm,
         "//Ingress",
@@ -100,15 +112,44 @@ pub fn builtin() -> Vec<BackRef> {
         }
     }
     add(secret, "//Ingress", "spec/tls/secretName");
-    add(secret, "//Ingress", "metadata/annotations/ingress.kubernetes.io\\/auth-secret");
-    add(secret, "//Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret");
-    add(secret, "//Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret");
+    add(
+        secret,
+        "//Ingress",
+        "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
+    );
+    add(
+        secret,
+        "//Ingress",
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
+    );
+    add(
+        secret,
+        "//Ingress",
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
+    );
     add(secret, "//ServiceAccount", "imagePullSecrets/name");
-    for p in ["secretName", "adminSecretName", "userSecretName", "secretRef"] {
-        add(secret, "storage.k8s.io//StorageClass", &format!("parameters/{p}"));
+    for p in [
+        "secretName",
+        "adminSecretName",
+        "userSecretName",
+        "secretRef",
+    ] {
+        add(
+            secret,
+            "storage.k8s.io//StorageClass",
+            &format!("parameters/{p}"),
+        );
     }
-    add(secret, "rbac.authorization.k8s.io//Role", "rules/resourceNames");
-    add(secret, "rbac.authorization.k8s.io//ClusterRole", "rules/resourceNames");
+    add(
+        secret,
+        "rbac.authorization.k8s.io//Role",
+        "rules/resourceNames",
+    );
+    add(
+        secret,
+        "rbac.authorization.k8s.io//ClusterRole",
+        "rules/resourceNames",
+    );
     add(
         secret,
         "serving.knative.dev/v1/Service",
@@ -116,13 +157,29 @@ pub fn builtin() -> Vec<BackRef> {
     );
     add(secret, "//PersistentVolume", "spec/azureFile/secretName");
 
-    let svc = || TargetGvk { group: "", version: "v1", kind: "Service" };
+    let svc = || TargetGvk {
+        group: "",
+        version: "v1",
+        kind: "Service",
+    };
     add(svc, "apps//StatefulSet", "spec/serviceName");
-    add(svc, "//Ingress", "spec/rules/http/paths/backend/serviceName");
+    add(
+        svc,
+        "//Ingress",
+        "spec/rules/http/paths/backend/serviceName",
+    );
     add(svc, "//Ingress", "spec/backend/serviceName");
-    add(svc, "//Ingress", "spec/rules/http/paths/backend/service/name");
+    add(
+        svc,
+        "//Ingress",
+        "spec/rules/http/paths/backend/service/name",
+    );
     add(svc, "//Ingress", "spec/defaultBackend/service/name");
-    add(svc, "apiregistration.k8s.io//APIService", "spec/service/name");
+    add(
+        svc,
+        "apiregistration.k8s.io//APIService",
+        "spec/service/name",
+    );
     add(
         svc,
         "admissionregistration.k8s.io//ValidatingWebhookConfiguration",
@@ -134,34 +191,86 @@ pub fn builtin() -> Vec<BackRef> {
         "webhooks/clientConfig/service",
     );
 
-    let role = || TargetGvk { group: "rbac.authorization.k8s.io", version: "", kind: "Role" };
-    add(role, "rbac.authorization.k8s.io//RoleBinding", "roleRef/name");
+    let role = || TargetGvk {
+        group: "rbac.authorization.k8s.io",
+        version: "",
+        kind: "Role",
+    };
+    add(
+        role,
+        "rbac.authorization.k8s.io//RoleBinding",
+        "roleRef/name",
+    );
     let crole = || TargetGvk {
         group: "rbac.authorization.k8s.io",
         version: "",
         kind: "ClusterRole",
     };
-    add(crole, "rbac.authorization.k8s.io//RoleBinding", "roleRef/name");
-    add(crole, "rbac.authorization.k8s.io//ClusterRoleBinding", "roleRef/name");
+    add(
+        crole,
+        "rbac.authorization.k8s.io//RoleBinding",
+        "roleRef/name",
+    );
+    add(
+        crole,
+        "rbac.authorization.k8s.io//ClusterRoleBinding",
+        "roleRef/name",
+    );
 
-    let sa = || TargetGvk { group: "", version: "v1", kind: "ServiceAccount" };
+    let sa = || TargetGvk {
+        group: "",
+        version: "v1",
+        kind: "ServiceAccount",
+    };
     add(sa, "rbac.authorization.k8s.io//RoleBinding", "subjects");
-    add(sa, "rbac.authorization.k8s.io//ClusterRoleBinding", "subjects");
+    add(
+        sa,
+        "rbac.authorization.k8s.io//ClusterRoleBinding",
+        "subjects",
+    );
     for (kind, pod) in WORKLOAD_KINDS {
         add(sa, kind, &format!("{pod}serviceAccountName"));
     }
-    let pvc = || TargetGvk { group: "", version: "v1", kind: "PersistentVolumeClaim" };
+    let pvc = || TargetGvk {
+        group: "",
+        version: "v1",
+        kind: "PersistentVolumeClaim",
+    };
     for (kind, pod) in WORKLOAD_KINDS {
-        add(pvc, kind, &format!("{pod}volumes/persistentVolumeClaim/claimName"));
+        add(
+            pvc,
+            kind,
+            &format!("{pod}volumes/persistentVolumeClaim/claimName"),
+        );
     }
-    let pv = || TargetGvk { group: "", version: "v1", kind: "PersistentVolume" };
+    let pv = || TargetGvk {
+        group: "",
+        version: "v1",
+        kind: "PersistentVolume",
+    };
     add(pv, "//PersistentVolumeClaim", "spec/volumeName");
-    add(pv, "rbac.authorization.k8s.io//ClusterRole", "rules/resourceNames");
-    let sc = || TargetGvk { group: "storage.k8s.io", version: "v1", kind: "StorageClass" };
+    add(
+        pv,
+        "rbac.authorization.k8s.io//ClusterRole",
+        "rules/resourceNames",
+    );
+    let sc = || TargetGvk {
+        group: "storage.k8s.io",
+        version: "v1",
+        kind: "StorageClass",
+    };
     add(sc, "//PersistentVolume", "spec/storageClassName");
     add(sc, "//PersistentVolumeClaim", "spec/storageClassName");
-    add(sc, "//StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName");
-    let pc = || TargetGvk { group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass" };
+    add(
+        sc,
+        "//StatefulSet",
+        "spec/volumeClaimTemplates/spec/storageClassName",
+    );
+    let pc = || TargetGvk {
+        group: "scheduling.k8s.io",
+        version: "v1",
+        kind: "PriorityClass",
+    };
     for (kind, pod) in WORKLOAD_KINDS {
         add(pc, kind, &format!("{pod}priorityClassName"));
     }
@@ -170,15 +279,46 @@ pub fn builtin() -> Vec<BackRef> {
         version: "",
         kind: "ValidatingAdmissionPolicy",
     };
-    add(vap, "admissionregistration.k8s.io//ValidatingAdmissionPolicyBinding", "spec/policyName");
-    for kind in ["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"] {
+    add(
+        vap,
+        "admissionregistration.k8s.io//ValidatingAdmissionPolicyBinding",
+        "spec/policyName",
+    );
+    for kind in [
+        "Deployment",
+        "ReplicationController",
+        "ReplicaSet",
+        "StatefulSet",
+    ] {
         let target = match kind {
-            "Deployment" => (|| TargetGvk { group: "", version: "", kind: "Deployment" }) as fn() -> TargetGvk,
-            "ReplicationController" => || TargetGvk { group: "", version: "", kind: "ReplicationController" },
-            "ReplicaSet" => || TargetGvk { group: "", version: "", kind: "ReplicaSet" },
-            _ => || TargetGvk { group: "", version: "", kind: "StatefulSet" },
+            "Deployment" => {
+                (|| TargetGvk {
+                    group: "",
+                    version: "",
+                    kind: "Deployment",
+                }) as fn() -> TargetGvk
+            }
+            "ReplicationController" => || TargetGvk {
+                group: "",
+                version: "",
+                kind: "ReplicationController",
+            },
+            "ReplicaSet" => || TargetGvk {
+                group: "",
+                version: "",
+                kind: "ReplicaSet",
+            },
+            _ => || TargetGvk {
+                group: "",
+                version: "",
+                kind: "StatefulSet",
+            },
         };
-        add(target, "//HorizontalPodAutoscaler", "spec/scaleTargetRef/name");
+        add(
+            target,
+            "//HorizontalPodAutoscaler",
+            "spec/scaleTargetRef/name",
+        );
     }
     let _ = t;
     rows.into_iter()
@@ -337,10 +477,15 @@ impl Ctx<'_> {
             .copied()
             .filter(|&i| {
                 let f = &self.facts[i];
-                let in_scope = referrer.cluster_scoped
+                let in_pool = referrer.cluster_scoped
                     || f.cluster_scoped
                     || f.effective_ns == referrer.effective_ns
-                    || self.sa_namespaces.iter().any(|n| *n == f.effective_ns);
+                    || self.sa_namespaces.contains(&f.effective_ns);
+                let same_ns = referrer.cluster_scoped
+                    || f.cluster_scoped
+                    || f.id.gvk.kind == "ServiceAccount"
+                    || f.effective_ns == referrer.effective_ns;
+                let in_scope = in_pool && same_ns;
                 in_scope
                     && f.prev.iter().any(|p| {
                         p.name == old
@@ -352,51 +497,38 @@ impl Ctx<'_> {
             })
             .collect();
         if let Some(Some(ns)) = map_ns {
-            let norm = |s: &str| if s.is_empty() { "default".to_string() } else { s.to_string() };
+            let norm = |s: &str| {
+                if s.is_empty() {
+                    "default".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
             cands.retain(|&i| {
                 let f = &self.facts[i];
                 norm(&f.org_ns) == norm(ns) || norm(&f.id.namespace) == norm(ns)
             });
         }
         if cands.len() > 1 {
-            let lenient: Vec<usize> = cands
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    let f = &self.facts[i];
-                    affixes_compatible(&f.prefixes, &referrer.prefixes, true)
-                        && affixes_compatible(&f.suffixes, &referrer.suffixes, true)
-                })
-                .collect();
-            cands = lenient;
-            if cands.len() > 1 {
-                let strict: Vec<usize> = cands
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        let f = &self.facts[i];
-                        affixes_compatible(&f.prefixes, &referrer.prefixes, false)
-                            && affixes_compatible(&f.suffixes, &referrer.suffixes, false)
-                    })
-                    .collect();
-                if !strict.is_empty() {
-                    cands = strict;
-                }
-            }
+            cands.retain(|&i| {
+                let f = &self.facts[i];
+                same_ending(&f.prefixes, &referrer.prefixes)
+                    && same_ending(&f.suffixes, &referrer.suffixes)
+            });
         }
         match cands.as_slice() {
             [] => Ok(None),
             [i] => Ok(Some(*i)),
             [first, rest @ ..] => {
                 let f0 = &self.facts[*first];
-                let same = rest.iter().all(|&i| {
-                    let f = &self.facts[i];
-                    f.id.name == f0.id.name && (map_ns.is_none() || f.id.namespace == f0.id.namespace)
-                });
+                let same = rest.iter().all(|&i| self.facts[i].id.name == f0.id.name);
                 if same {
                     Ok(Some(*first))
                 } else {
-                    let ids: Vec<String> = cands.iter().map(|&i| self.facts[i].id.to_string()).collect();
+                    let ids: Vec<String> = cands
+                        .iter()
+                        .map(|&i| self.facts[i].id.to_string())
+                        .collect();
                     Err(format!(
                         "found multiple possible referrals for '{old}': {}",
                         ids.join(", ")
@@ -407,9 +539,12 @@ impl Ctx<'_> {
     }
 }
 
-fn affixes_compatible(candidate: &[String], referrer: &[String], lenient: bool) -> bool {
-    if lenient && (candidate.is_empty() || referrer.is_empty()) {
-        return true;
+/// kustomize's prefix/suffix compatibility: the shorter list is the end of the longer
+/// one, and an empty list only matches an empty list.
+fn same_ending(a: &[String], b: &[String]) -> bool {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    if short.is_empty() {
+        return long.is_empty();
     }
-    candidate == referrer
+    long.ends_with(short)
 }

@@ -31,7 +31,10 @@ const ORDER_FIRST: &[&str] = &[
     "CronJob",
     "PodDisruptionBudget",
 ];
-const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 /// Validates sort options; the error is kustomize's message.
 pub fn check(options: &SortOptions) -> Result<(), String> {
@@ -123,4 +126,3 @@ fn gvk_string(g: &Gvk) -> String {
         or(&g.kind, "~K")
     )
 }
-

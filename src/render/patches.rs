@@ -54,7 +54,9 @@ fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
     match (smp, json) {
         (Some(docs), None) => Ok(Parsed::Strategic(docs)),
         (None, Some(ops)) => Ok(Parsed::Json(ops)),
-        (Some(_), Some(_)) => Err(format!("{what} illegally qualifies as both an SM and JSON patch")),
+        (Some(_), Some(_)) => Err(format!(
+            "{what} illegally qualifies as both an SM and JSON patch"
+        )),
         (None, None) => Err(format!("unable to parse SM or JSON patch from {what}")),
     }
 }
@@ -76,7 +78,11 @@ fn merge_into(r: &mut Resource, doc: &Value, options: &PatchOptions) -> Result<b
         r.prev_ids.push(before.clone());
     }
     if !options.allow_kind_change {
-        super::resource::set_at(&mut r.obj, &["kind"], Value::String(before.gvk.kind.clone()));
+        super::resource::set_at(
+            &mut r.obj,
+            &["kind"],
+            Value::String(before.gvk.kind.clone()),
+        );
         super::resource::set_at(&mut r.obj, &["apiVersion"], Value::String(api_version));
     }
     if !options.allow_name_change {
@@ -107,9 +113,8 @@ fn merge_by_id(
         let i = match found.as_slice() {
             [i] => *i,
             [] => {
-                let base = format!(
-                    "no matches for Id {id}; failed to find unique target for patch {id}"
-                );
+                let base =
+                    format!("no matches for Id {id}; failed to find unique target for patch {id}");
                 return Err(err(
                     loader,
                     if prefix {
@@ -122,7 +127,9 @@ fn merge_by_id(
             _ => {
                 return Err(err(
                     loader,
-                    format!("multiple matches for Id {id}; failed to find unique target for patch {id}"),
+                    format!(
+                        "multiple matches for Id {id}; failed to find unique target for patch {id}"
+                    ),
                 ))
             }
         };
@@ -162,9 +169,19 @@ pub fn apply_strategic_merge_list(
 
 fn patch_text(p: &Patch, loader: &Loader) -> Result<(String, String)> {
     match (&p.patch, &p.path) {
-        (Some(_), Some(_)) => Err(err(loader, "patch and path can't be set at the same time")),
-        (None, None) => Err(err(loader, "must specify one of patch and path in a patches entry")),
-        (Some(text), None) => Ok((text.trim().to_string(), "[patch: inline]".to_string())),
+        (Some(_), Some(path)) => Err(err(
+            loader,
+            format!("patch and path can't be set at the same time (path: {path})"),
+        )),
+        (None, None) => Err(err(
+            loader,
+            "must specify one of patch and path in a patches entry",
+        )),
+        (Some(text), None) => {
+            let text = text.trim().to_string();
+            let quoted = serde_json::to_string(&text).unwrap_or_default();
+            Ok((text, format!("[patch: {quoted}]")))
+        }
         (None, Some(path)) => Ok((loader.read_string(path)?, format!("[path: \"{path}\"]"))),
     }
 }
@@ -187,7 +204,10 @@ pub fn apply_patch(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Result
             }
         },
         Parsed::Json(ops) => match &p.target {
-            None => Err(err(loader, format!("must specify a target for JSON patch {what}"))),
+            None => Err(err(
+                loader,
+                format!("must specify a target for JSON patch {what}"),
+            )),
             Some(target) => json_selected(resources, target, &ops, loader),
         },
     }
@@ -228,10 +248,9 @@ fn json_selected(
         if !sel.selects(r) {
             continue;
         }
-        
+
         r.remember_id();
-        json6902::apply(&mut r.obj, ops)
-            .map_err(|e| err(loader, e.to_string()))?;
+        json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
     }
     Ok(())
 }

@@ -50,11 +50,22 @@ fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
         (
             "admissionregistration.k8s.io",
             V1_V1BETA1,
-            &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"],
+            &[
+                "MutatingWebhookConfiguration",
+                "ValidatingWebhookConfiguration",
+            ],
         ),
-        ("apiextensions.k8s.io", V1_V1BETA1, &["CustomResourceDefinition"]),
+        (
+            "apiextensions.k8s.io",
+            V1_V1BETA1,
+            &["CustomResourceDefinition"],
+        ),
         ("apiregistration.k8s.io", V1_V1BETA1, &["APIService"]),
-        ("certificates.k8s.io", V1_V1BETA1, &["CertificateSigningRequest"]),
+        (
+            "certificates.k8s.io",
+            V1_V1BETA1,
+            &["CertificateSigningRequest"],
+        ),
         (
             "flowcontrol.apiserver.k8s.io",
             &["v1beta1"],
@@ -226,7 +237,11 @@ impl Resource {
     }
 
     pub fn set_name(&mut self, name: &str) {
-        set_at(&mut self.obj, &["metadata", "name"], Value::String(name.to_string()));
+        set_at(
+            &mut self.obj,
+            &["metadata", "name"],
+            Value::String(name.to_string()),
+        );
     }
 
     pub fn set_namespace(&mut self, namespace: &str) {
@@ -307,7 +322,10 @@ mod tests {
         let mut b = a.clone();
         b.namespace = "default".into();
         assert!(a.same(&b));
-        assert!(Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole").is_cluster_scoped());
+        assert!(
+            Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole")
+                .is_cluster_scoped()
+        );
         assert!(!Gvk::from_api_version("example.com/v1", "Namespace").is_cluster_scoped());
     }
 }

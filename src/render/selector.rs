@@ -196,7 +196,9 @@ mod tests {
         let m = labels.as_object();
         assert!(LabelSelector::parse("app=web").unwrap().matches(m));
         assert!(LabelSelector::parse("app==web,tier").unwrap().matches(m));
-        assert!(LabelSelector::parse("app in (web, api)").unwrap().matches(m));
+        assert!(LabelSelector::parse("app in (web, api)")
+            .unwrap()
+            .matches(m));
         assert!(!LabelSelector::parse("app notin (web)").unwrap().matches(m));
         assert!(LabelSelector::parse("!db").unwrap().matches(m));
         assert!(!LabelSelector::parse("app!=web").unwrap().matches(m));

@@ -10,6 +10,35 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
+/// Marks a non-finite float (`.inf`, `.nan`) read from YAML. JSON cannot hold one, so
+/// kustomize fails when it serializes the object; [`find_non_finite`] lets the caller
+/// report which object and field.
+pub const NON_FINITE: &str = "\u{0}non-finite:";
+
+/// The path and value of the first non-finite float in `v`, if any.
+pub fn find_non_finite(v: &Value) -> Option<(String, String)> {
+    match v {
+        Value::String(s) => s
+            .strip_prefix(NON_FINITE)
+            .map(|x| (String::new(), x.to_string())),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_non_finite(item).map(|(p, x)| (format!("[{i}]{p}"), x))),
+        Value::Object(m) => m.iter().find_map(|(k, item)| {
+            find_non_finite(item).map(|(p, x)| {
+                let sep = if p.starts_with('[') || p.is_empty() {
+                    ""
+                } else {
+                    "."
+                };
+                (format!(".{k}{sep}{p}").replacen("..", ".", 1), x)
+            })
+        }),
+        _ => None,
+    }
+}
+
 /// Which YAML dialect types the plain scalars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -90,9 +119,8 @@ pub fn parse_stream(text: &str, dialect: Dialect) -> Result<Vec<Value>, YamlErro
     };
     let parser = Parser::new_from_str(text);
     for event in parser {
-        let (event, span) = event.map_err(|e| {
-            YamlError::at(e.marker().line(), e.info().to_string())
-        })?;
+        let (event, span) =
+            event.map_err(|e| YamlError::at(e.marker().line(), e.info().to_string()))?;
         builder.event(event, span.start.line())?;
     }
     Ok(builder.docs)
@@ -194,7 +222,10 @@ impl Builder {
             }
             Event::MappingStart(anchor, _) => {
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
-                    return Err(YamlError::at(line, "complex mapping keys are not supported"));
+                    return Err(YamlError::at(
+                        line,
+                        "complex mapping keys are not supported",
+                    ));
                 }
                 self.stack.push(Frame::Map {
                     anchor,
@@ -253,13 +284,16 @@ impl Builder {
                 key,
                 ..
             }) => match key.take() {
-                None => Err(YamlError::at(line, "complex mapping keys are not supported")),
+                None => Err(YamlError::at(
+                    line,
+                    "complex mapping keys are not supported",
+                )),
                 Some((_, true)) => {
                     merges.push(value);
                     Ok(())
                 }
                 Some((k, false)) => {
-                    if entries.contains_key(&k) {
+                    if self.dialect == Dialect::Core && entries.contains_key(&k) {
                         return Err(YamlError::at(
                             line,
                             format!("mapping key \"{k}\" already defined"),
@@ -275,7 +309,11 @@ impl Builder {
 
 /// `<<: *a` or `<<: [*a, *b]`: keys not set explicitly are taken from the merged maps,
 /// earlier maps first.
-fn apply_merge(entries: &mut Map<String, Value>, merged: Value, line: usize) -> Result<(), YamlError> {
+fn apply_merge(
+    entries: &mut Map<String, Value>,
+    merged: Value,
+    line: usize,
+) -> Result<(), YamlError> {
     let maps = match merged {
         Value::Object(m) => vec![m],
         Value::Array(items) => {
@@ -283,12 +321,22 @@ fn apply_merge(entries: &mut Map<String, Value>, merged: Value, line: usize) -> 
             for item in items {
                 match item {
                     Value::Object(m) => maps.push(m),
-                    _ => return Err(YamlError::at(line, "map merge requires map or sequence of maps as the value")),
+                    _ => {
+                        return Err(YamlError::at(
+                            line,
+                            "map merge requires map or sequence of maps as the value",
+                        ))
+                    }
                 }
             }
             maps
         }
-        _ => return Err(YamlError::at(line, "map merge requires map or sequence of maps as the value")),
+        _ => {
+            return Err(YamlError::at(
+                line,
+                "map merge requires map or sequence of maps as the value",
+            ))
+        }
     };
     for map in maps {
         for (k, v) in map {
@@ -369,10 +417,10 @@ pub fn resolve_plain(text: &str, dialect: Dialect) -> Result<Value, String> {
         "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
         "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Err("json: unsupported value: +Inf".to_string())
+            return Ok(Value::String(format!("{NON_FINITE}+Inf")))
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Err("json: unsupported value: -Inf".to_string()),
-        ".nan" | ".NaN" | ".NAN" => return Err("json: unsupported value: NaN".to_string()),
+        "-.inf" | "-.Inf" | "-.INF" => return Ok(Value::String(format!("{NON_FINITE}-Inf"))),
+        ".nan" | ".NaN" | ".NAN" => return Ok(Value::String(format!("{NON_FINITE}NaN"))),
         _ => {}
     }
     if dialect == Dialect::Yaml11 {
@@ -587,7 +635,9 @@ fn parse_timestamp(s: &str) -> Option<String> {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -622,7 +672,10 @@ impl Cursor<'_> {
         if self.i - start < min {
             return None;
         }
-        std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok()
+        std::str::from_utf8(&self.s[start..self.i])
+            .ok()?
+            .parse()
+            .ok()
     }
 }
 

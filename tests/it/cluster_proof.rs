@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams};
+use kube::api::{
+    Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
+};
 use serde_json::json;
 
 use crate::testplane;
@@ -41,7 +43,9 @@ fn status_code(err: &kube::Error) -> Option<u16> {
 
 #[tokio::test]
 async fn cluster_namespace_is_created() {
-    let Some(plane) = testplane::plane() else { return };
+    let Some(plane) = testplane::plane() else {
+        return;
+    };
     let ns = testplane::namespace("proof-ns").await;
     let api: Api<Namespace> = Api::all(testplane::admin_client(plane).await);
     let got = api.get(&ns).await.expect("get namespace");
@@ -51,25 +55,46 @@ async fn cluster_namespace_is_created() {
 
 #[tokio::test]
 async fn cluster_server_side_apply_conflict() {
-    let Some(plane) = testplane::plane() else { return };
+    let Some(plane) = testplane::plane() else {
+        return;
+    };
     let ns = testplane::namespace("proof-ssa").await;
     let api: Api<Deployment> = Api::namespaced(testplane::admin_client(plane).await, &ns);
 
     let first = api
-        .patch("web", &PatchParams::apply("manager-a"), &Patch::Apply(deployment("web", 1)))
+        .patch(
+            "web",
+            &PatchParams::apply("manager-a"),
+            &Patch::Apply(deployment("web", 1)),
+        )
         .await
         .expect("first apply");
     assert_eq!(first.spec.as_ref().and_then(|s| s.replicas), Some(1));
 
     let err = api
-        .patch("web", &PatchParams::apply("manager-b"), &Patch::Apply(deployment("web", 2)))
+        .patch(
+            "web",
+            &PatchParams::apply("manager-b"),
+            &Patch::Apply(deployment("web", 2)),
+        )
         .await
         .expect_err("a second manager changing spec.replicas must conflict");
-    assert_eq!(status_code(&err), Some(409), "expected 409 Conflict, got {err}");
-    assert!(err.to_string().contains("manager-a"), "conflict should name the owner: {err}");
+    assert_eq!(
+        status_code(&err),
+        Some(409),
+        "expected 409 Conflict, got {err}"
+    );
+    assert!(
+        err.to_string().contains("manager-a"),
+        "conflict should name the owner: {err}"
+    );
 
     let forced = api
-        .patch("web", &PatchParams::apply("manager-b").force(), &Patch::Apply(deployment("web", 2)))
+        .patch(
+            "web",
+            &PatchParams::apply("manager-b").force(),
+            &Patch::Apply(deployment("web", 2)),
+        )
         .await
         .expect("forced apply");
     assert_eq!(forced.spec.as_ref().and_then(|s| s.replicas), Some(2));
@@ -80,18 +105,27 @@ async fn cluster_server_side_apply_conflict() {
         .into_iter()
         .filter_map(|m| m.manager)
         .collect();
-    assert!(managers.iter().any(|m| m == "manager-b"), "managers: {managers:?}");
+    assert!(
+        managers.iter().any(|m| m == "manager-b"),
+        "managers: {managers:?}"
+    );
 }
 
 #[tokio::test]
 async fn cluster_dry_run_apply_shows_defaults() {
-    let Some(plane) = testplane::plane() else { return };
+    let Some(plane) = testplane::plane() else {
+        return;
+    };
     let ns = testplane::namespace("proof-dry").await;
     let api: Api<Deployment> = Api::namespaced(testplane::admin_client(plane).await, &ns);
 
     let params = PatchParams::apply("dry").dry_run();
     let dry = api
-        .patch("defaults", &params, &Patch::Apply(deployment("defaults", 1)))
+        .patch(
+            "defaults",
+            &params,
+            &Patch::Apply(deployment("defaults", 1)),
+        )
         .await
         .expect("dry-run apply");
     let spec = dry.spec.expect("spec");
@@ -102,15 +136,23 @@ async fn cluster_dry_run_apply_shows_defaults() {
         Some("RollingUpdate")
     );
     let container = &spec.template.spec.expect("pod spec").containers[0];
-    assert_eq!(container.termination_message_path.as_deref(), Some("/dev/termination-log"));
+    assert_eq!(
+        container.termination_message_path.as_deref(),
+        Some("/dev/termination-log")
+    );
 
-    let err = api.get("defaults").await.expect_err("dry run must not persist");
+    let err = api
+        .get("defaults")
+        .await
+        .expect_err("dry run must not persist");
     assert_eq!(status_code(&err), Some(404), "{err}");
 }
 
 #[tokio::test]
 async fn cluster_crd_and_custom_resource() {
-    let Some(plane) = testplane::plane() else { return };
+    let Some(plane) = testplane::plane() else {
+        return;
+    };
     let client = testplane::admin_client(plane).await;
     let ns = testplane::namespace("proof-crd").await;
     // A group per test run, so a shared (external) plane never sees a clash.
@@ -158,7 +200,10 @@ async fn cluster_crd_and_custom_resource() {
         if established {
             break;
         }
-        assert!(Instant::now() < deadline, "CRD {crd_name} not Established after 60s");
+        assert!(
+            Instant::now() < deadline,
+            "CRD {crd_name} not Established after 60s"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
@@ -186,15 +231,26 @@ async fn cluster_crd_and_custom_resource() {
         }
     };
     assert_eq!(applied.data["spec"]["size"], json!(3));
-    assert_eq!(applied.data["spec"]["color"], json!("blue"), "schema default applied");
-    let listed = widgets.list(&ListParams::default()).await.expect("list widgets");
+    assert_eq!(
+        applied.data["spec"]["color"],
+        json!("blue"),
+        "schema default applied"
+    );
+    let listed = widgets
+        .list(&ListParams::default())
+        .await
+        .expect("list widgets");
     assert_eq!(listed.items.len(), 1);
 }
 
 #[tokio::test]
 async fn cluster_restricted_user_rbac() {
-    let Some(plane) = testplane::plane() else { return };
-    let Some(restricted_kc) = testplane::restricted_kubeconfig() else { return };
+    let Some(plane) = testplane::plane() else {
+        return;
+    };
+    let Some(restricted_kc) = testplane::restricted_kubeconfig() else {
+        return;
+    };
     let other_ns = testplane::namespace("proof-rbac").await;
     let restricted = testplane::client(&restricted_kc).await;
     let name = format!("cm-{other_ns}");
@@ -205,13 +261,24 @@ async fn cluster_restricted_user_rbac() {
         "data": { "k": "v" }
     });
 
-    let inside: Api<ConfigMap> = Api::namespaced(restricted.clone(), testplane::RESTRICTED_NAMESPACE);
+    let inside: Api<ConfigMap> =
+        Api::namespaced(restricted.clone(), testplane::RESTRICTED_NAMESPACE);
     let created = inside
         .patch(&name, &PatchParams::apply("proof"), &Patch::Apply(&cm))
         .await
         .expect("restricted user may apply inside gitops-restricted");
-    assert_eq!(created.data.unwrap_or_default().get("k").map(String::as_str), Some("v"));
-    inside.list(&ListParams::default()).await.expect("list inside");
+    assert_eq!(
+        created
+            .data
+            .unwrap_or_default()
+            .get("k")
+            .map(String::as_str),
+        Some("v")
+    );
+    inside
+        .list(&ListParams::default())
+        .await
+        .expect("list inside");
     inside
         .delete(&name, &Default::default())
         .await
@@ -245,7 +312,9 @@ async fn cluster_restricted_user_rbac() {
 
 #[test]
 fn cluster_kubectl_get_raw_version() {
-    let Some(kubeconfig) = testplane::kubeconfig() else { return };
+    let Some(kubeconfig) = testplane::kubeconfig() else {
+        return;
+    };
     let out = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(&kubeconfig)

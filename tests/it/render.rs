@@ -33,7 +33,10 @@ fn flags(case: &Path) -> Vec<String> {
 }
 
 fn name(case: &Path) -> String {
-    case.file_name().unwrap_or_default().to_string_lossy().to_string()
+    case.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string()
 }
 
 /// Checks one case against its golden; `Err` describes the difference.
@@ -48,7 +51,10 @@ fn check(case: &Path) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     if let Ok(expected) = std::fs::read_to_string(case.join("expected.yaml")) {
         if !out.status.success() {
-            return Err(format!("failed where the reference succeeds: {}", stderr.trim()));
+            return Err(format!(
+                "failed where the reference succeeds: {}",
+                stderr.trim()
+            ));
         }
         if stdout != expected {
             return Err(first_difference(&expected, &stdout));
@@ -71,7 +77,10 @@ fn check(case: &Path) -> Result<(), String> {
     let mentions = std::fs::read_to_string(case.join("error-mentions")).unwrap_or_default();
     for m in mentions.lines().map(str::trim).filter(|m| !m.is_empty()) {
         if !stderr.contains(m) {
-            return Err(format!("our error does not mention '{m}': {}", stderr.trim()));
+            return Err(format!(
+                "our error does not mention '{m}': {}",
+                stderr.trim()
+            ));
         }
     }
     if stderr.trim().is_empty() {
@@ -99,20 +108,35 @@ fn first_difference(expected: &str, actual: &str) -> String {
 #[test]
 fn render_matches_kustomize_goldens() {
     let cases = cases();
-    assert!(cases.len() >= 120, "expected at least 120 cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 120,
+        "expected at least 120 cases, found {}",
+        cases.len()
+    );
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| check(c).err().map(|e| format!("{}: {e}", name(c))))
         .collect();
     let passed = cases.len() - failures.len();
     eprintln!("render cases: {passed} passed, {} failed", failures.len());
-    assert!(failures.is_empty(), "{} of {} cases differ from kustomize:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from kustomize:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 /// The goldens must be what the reference prints today (never our own output).
 #[test]
 fn goldens_match_reference() {
-    if Command::new("kubectl").arg("version").arg("--client").output().is_err() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
         eprintln!("kubectl not on PATH: goldens not re-derived");
         return;
     }
@@ -134,5 +158,8 @@ fn goldens_match_reference() {
             stale.push(name(&case));
         }
     }
-    assert!(stale.is_empty(), "goldens differ from `kubectl kustomize` (run scripts/update-goldens): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "goldens differ from `kubectl kustomize` (run scripts/update-goldens): {stale:?}"
+    );
 }

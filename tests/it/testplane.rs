@@ -55,7 +55,9 @@ pub fn plane() -> Option<&'static TestPlane> {
             eprintln!("skipping cluster test ({SKIP_ENV}=1): {reason}");
             None
         }
-        Err(reason) => panic!("no test cluster: {reason}\n(set {SKIP_ENV}=1 to skip cluster tests)"),
+        Err(reason) => {
+            panic!("no test cluster: {reason}\n(set {SKIP_ENV}=1 to skip cluster tests)")
+        }
     }
 }
 
@@ -105,7 +107,8 @@ pub async fn namespace(prefix: &str) -> String {
         let name = format!("{prefix}-{stamp:08x}-{n}");
         let mut ns = Namespace::default();
         ns.metadata.name = Some(name.clone());
-        ns.metadata.labels = Some([("kubectl-gitops.test/it".to_string(), "true".to_string())].into());
+        ns.metadata.labels =
+            Some([("kubectl-gitops.test/it".to_string(), "true".to_string())].into());
         match api.create(&PostParams::default(), &ns).await {
             Ok(_) => return name,
             Err(kube::Error::Api(s)) if s.code == 409 => continue,
@@ -151,7 +154,11 @@ fn reachable(kubeconfig: &Path) -> Result<(), String> {
 }
 
 fn init() -> Result<TestPlane, String> {
-    let env_path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env_path = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(kubeconfig) = env_path("KUBECONFIG") {
         let restricted = env_path(RESTRICTED_ENV);
         let opted_in = std::env::var(USE_KUBECONFIG_ENV).is_ok_and(|v| v == "1");
@@ -179,7 +186,10 @@ fn init() -> Result<TestPlane, String> {
 /// Runs `testplane/start` and reads the kubeconfig paths from its output.
 fn start() -> Result<TestPlane, String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testplane/start");
-    note(&format!("starting {} (build output follows on stderr)", script.display()));
+    note(&format!(
+        "starting {} (build output follows on stderr)",
+        script.display()
+    ));
     let out = Command::new(&script)
         .env("TESTPLANE_WATCH_PID", std::process::id().to_string())
         .stdin(Stdio::null())
@@ -188,17 +198,26 @@ fn start() -> Result<TestPlane, String> {
         .output()
         .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
     if !out.status.success() {
-        return Err(format!("{} failed ({}); see its stderr above", script.display(), out.status));
+        return Err(format!(
+            "{} failed ({}); see its stderr above",
+            script.display(),
+            out.status
+        ));
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let export = |name: &str| {
         stdout.lines().find_map(|line| {
-            let value = line.strip_prefix("export ")?.strip_prefix(name)?.strip_prefix('=')?;
+            let value = line
+                .strip_prefix("export ")?
+                .strip_prefix(name)?
+                .strip_prefix('=')?;
             Some(PathBuf::from(value.trim_matches('\'')))
         })
     };
-    let kubeconfig = export("KUBECONFIG").ok_or_else(|| format!("no KUBECONFIG in start output: {stdout:?}"))?;
-    let restricted = export(RESTRICTED_ENV).ok_or_else(|| format!("no {RESTRICTED_ENV} in start output: {stdout:?}"))?;
+    let kubeconfig =
+        export("KUBECONFIG").ok_or_else(|| format!("no KUBECONFIG in start output: {stdout:?}"))?;
+    let restricted = export(RESTRICTED_ENV)
+        .ok_or_else(|| format!("no {RESTRICTED_ENV} in start output: {stdout:?}"))?;
     Ok(TestPlane {
         kubeconfig,
         restricted_kubeconfig: Some(restricted),

@@ -15,7 +15,8 @@ pub fn apply(resources: &mut ResMap, image: &Image, extra: &[FieldSpec]) -> Resu
         "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
         image.name
     );
-    let re = Regex::new(&pattern).map_err(|e| format!("invalid image name '{}': {e}", image.name))?;
+    let re =
+        Regex::new(&pattern).map_err(|e| format!("invalid image name '{}': {e}", image.name))?;
     let mut specs = defaults::images();
     specs.extend(extra.iter().cloned());
     let update = |v: &mut Value| {

@@ -35,7 +35,12 @@ pub fn apply(
                 }
                 Ok(())
             })
-            .map_err(|e| format!("considering field '{}' of object {id}: {e}", fs.path_string()))?;
+            .map_err(|e| {
+                format!(
+                    "considering field '{}' of object {id}: {e}",
+                    fs.path_string()
+                )
+            })?;
         }
     }
     Ok(())

@@ -10,7 +10,11 @@ use std::collections::HashMap;
 
 pub fn apply(resources: &mut ResMap, namespace: &str) -> Result<(), String> {
     let extra = [
-        FieldSpec::new("apiregistration.k8s.io//APIService", "spec/service/namespace", true),
+        FieldSpec::new(
+            "apiregistration.k8s.io//APIService",
+            "spec/service/namespace",
+            true,
+        ),
         FieldSpec::new(
             "apiextensions.k8s.io//CustomResourceDefinition",
             "spec/conversion/webhook/clientConfig/service/namespace",
