@@ -133,7 +133,8 @@ fn merge_by_id(
                 ))
             }
         };
-        let keep = merge_into(resources.get_mut(i), doc, options)
+        let keep = resources
+            .update_keeping_ids(i, |r| merge_into(r, doc, options))
             .map_err(|m| err(loader, format!("patch {id}: {m}")))?;
         if !keep {
             resources.remove(i);

@@ -165,7 +165,12 @@ async fn cluster_crd_and_custom_resource() {
         "spec": {
             "group": group,
             "scope": "Namespaced",
-            "names": { "plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList" },
+            "names": {
+                "plural": "widgets",
+                "singular": "widget",
+                "kind": "Widget",
+                "listKind": "WidgetList"
+            },
             "versions": [{
                 "name": "v1",
                 "served": true,

@@ -9,7 +9,6 @@
 //! If no cluster can be had, tests panic with the reason, unless
 //! `GITOPS_SKIP_CLUSTER_TESTS=1` is set: then [`plane`] returns `None` and the
 //! tests return early.
-#![allow(dead_code)] // not every helper is used by every test module
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,8 +38,6 @@ pub struct TestPlane {
     pub kubeconfig: PathBuf,
     /// Kubeconfig of a user that may do everything in [`RESTRICTED_NAMESPACE`] only.
     pub restricted_kubeconfig: Option<PathBuf>,
-    /// Whether this process started the plane (it then stops when we exit).
-    pub started_here: bool,
 }
 
 static PLANE: OnceLock<Result<TestPlane, String>> = OnceLock::new();
@@ -168,7 +165,6 @@ fn init() -> Result<TestPlane, String> {
                     return Ok(TestPlane {
                         kubeconfig,
                         restricted_kubeconfig: restricted,
-                        started_here: false,
                     })
                 }
                 Err(e) => note(&format!(
@@ -221,7 +217,6 @@ fn start() -> Result<TestPlane, String> {
     Ok(TestPlane {
         kubeconfig,
         restricted_kubeconfig: Some(restricted),
-        started_here: true,
     })
 }
 
