@@ -4,6 +4,7 @@
 //! builtin order. The top level then appends hash suffixes, fixes name references, drops
 //! local-config objects, sorts, and strips build-only metadata.
 
+use super::config::TransformerConfig;
 use super::error::{RenderError, Result};
 use super::generators::{self, GeneratorKind};
 use super::kustomization::{self, Kustomization};
@@ -41,17 +42,20 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         chain: Vec::new(),
         top_kustomization: None,
     };
-    let mut resources = ResMap::new();
-    let top = builder.accumulate(&dir, &mut resources, Role::Top)?;
+    let mut acc = Accumulation::default();
+    let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
 
-    let mut resources = resources;
+    let Accumulation {
+        mut resources,
+        config,
+    } = acc;
     for r in resources.iter_mut().filter(|r| r.needs_hash) {
         r.remember_id();
         let name = format!("{}-{}", r.name(), hash::suffix(&r.obj));
         r.set_name(&name);
     }
-    let table = nameref::builtin();
-    nameref::fix(&mut resources, &table).map_err(|m| RenderError::transform(&top, m))?;
+    nameref::fix(&mut resources, &config.name_reference)
+        .map_err(|m| RenderError::transform(&top, m))?;
     resources.retain(|r| {
         r.annotations()
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -67,6 +71,14 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         resources,
         warnings: builder.warnings,
     })
+}
+
+/// What a kustomization accumulates: resources and the transformer configuration
+/// (builtin field specs plus `configurations`, its bases' included).
+#[derive(Default)]
+struct Accumulation {
+    resources: ResMap,
+    config: TransformerConfig,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -109,7 +121,7 @@ impl Builder<'_> {
     }
 
     /// Accumulates the kustomization in `dir` into `ra`; returns its file path.
-    fn accumulate(&mut self, dir: &Path, ra: &mut ResMap, role: Role) -> Result<PathBuf> {
+    fn accumulate(&mut self, dir: &Path, acc: &mut Accumulation, role: Role) -> Result<PathBuf> {
         let (k, loader) = self.load(dir)?;
         let kfile = loader.kustomization_file.clone();
         match role {
@@ -142,7 +154,7 @@ impl Builder<'_> {
             match loader.entry(entry)? {
                 Entry::File(path) => {
                     let new = read_resources(&path)?;
-                    ra.append_all(new)?;
+                    acc.resources.append_all(new)?;
                 }
                 Entry::Dir(sub) => {
                     if let Some(visited) = self.chain.iter().find(|v| v.starts_with(&sub)) {
@@ -151,16 +163,26 @@ impl Builder<'_> {
                             dir: visited.clone(),
                         });
                     }
-                    let mut sub_ra = ResMap::new();
-                    self.accumulate(&sub, &mut sub_ra, Role::Resource)?;
-                    ra.append_all(sub_ra.into_vec())?;
+                    let mut sub_acc = Accumulation::default();
+                    self.accumulate(&sub, &mut sub_acc, Role::Resource)?;
+                    acc.resources.append_all(sub_acc.resources.into_vec())?;
+                    acc.config
+                        .merge(&sub_acc.config)
+                        .map_err(|m| RenderError::transform(&kfile, m))?;
                 }
             }
         }
 
+        for file in k.configurations.iter().flatten() {
+            let text = loader.read_string(file)?;
+            acc.config.merge_file(&text).map_err(|m| {
+                RenderError::transform(&kfile, format!("configurations '{file}': {m}"))
+            })?;
+        }
+
         for args in k.config_map_generator.iter().flatten() {
             generators::generate(
-                ra,
+                &mut acc.resources,
                 &loader,
                 GeneratorKind::ConfigMap,
                 args,
@@ -169,7 +191,7 @@ impl Builder<'_> {
         }
         for args in k.secret_generator.iter().flatten() {
             generators::generate(
-                ra,
+                &mut acc.resources,
                 &loader,
                 GeneratorKind::Secret,
                 args,
@@ -180,7 +202,7 @@ impl Builder<'_> {
         for entry in k.components.iter().flatten() {
             match loader.entry(entry)? {
                 Entry::Dir(sub) => {
-                    self.accumulate(&sub, ra, Role::Component)?;
+                    self.accumulate(&sub, acc, Role::Component)?;
                 }
                 Entry::File(_) => {
                     return Err(RenderError::BadEntry {
@@ -192,7 +214,7 @@ impl Builder<'_> {
             }
         }
 
-        transform(ra, &k, &loader)?;
+        transform(acc, &k, &loader)?;
         self.chain.pop();
         if role == Role::Top {
             self.top_kustomization = Some(k);
@@ -204,7 +226,7 @@ impl Builder<'_> {
 /// Fields we do not build yet: failing is better than printing something kustomize
 /// would not.
 fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
-    let fields: [(&str, bool); 11] = [
+    let fields: [(&str, bool); 10] = [
         ("openapi", k.openapi.is_some()),
         (
             "replacements",
@@ -212,10 +234,6 @@ fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
         ),
         ("vars", k.vars.as_ref().is_some_and(|v| !v.is_empty())),
         ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
-        (
-            "configurations",
-            k.configurations.as_ref().is_some_and(|v| !v.is_empty()),
-        ),
         (
             "generators",
             k.generators.as_ref().is_some_and(|v| !v.is_empty()),
@@ -253,9 +271,10 @@ fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
 }
 
 /// The builtin transformers of one kustomization, in kustomize's fixed order.
-fn transform(ra: &mut ResMap, k: &Kustomization, loader: &Loader) -> Result<()> {
+fn transform(acc: &mut Accumulation, k: &Kustomization, loader: &Loader) -> Result<()> {
     let kfile = &loader.kustomization_file;
     let fail = |m: String| RenderError::transform(kfile, m);
+    let (ra, config) = (&mut acc.resources, &acc.config);
     if let Some(list) = &k.patches_strategic_merge {
         patches::apply_strategic_merge_list(ra, list, loader)?;
     }
@@ -263,13 +282,15 @@ fn transform(ra: &mut ResMap, k: &Kustomization, loader: &Loader) -> Result<()> 
         patches::apply_patch(ra, p, loader)?;
     }
     if let Some(ns) = k.namespace.as_deref().filter(|ns| !ns.is_empty()) {
-        namespace::apply(ra, ns).map_err(fail)?;
+        namespace::apply(ra, ns, &config.namespace).map_err(fail)?;
     }
     if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
-        prefix_suffix::apply(ra, prefix_suffix::Affix::Prefix(p));
+        prefix_suffix::apply(ra, prefix_suffix::Affix::Prefix(p), &config.name_prefix)
+            .map_err(fail)?;
     }
     if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
-        prefix_suffix::apply(ra, prefix_suffix::Affix::Suffix(s));
+        prefix_suffix::apply(ra, prefix_suffix::Affix::Suffix(s), &config.name_suffix)
+            .map_err(fail)?;
     }
     for label in k.labels.iter().flatten() {
         let mut specs: Vec<fieldspec::FieldSpec> = label
@@ -277,28 +298,29 @@ fn transform(ra: &mut ResMap, k: &Kustomization, loader: &Loader) -> Result<()> 
             .iter()
             .map(fieldspec::FieldSpec::from_def)
             .collect();
+        specs.extend(config.labels.iter().cloned());
         if label.include_selectors {
-            specs.extend(fieldspec::defaults::common_labels());
+            specs.extend(config.common_labels.iter().cloned());
         } else if label.include_templates {
-            specs.extend(fieldspec::defaults::template_labels());
+            specs.extend(config.template_labels.iter().cloned());
         }
         specs.extend(fieldspec::defaults::metadata_labels());
         metadata::apply(ra, &label.pairs, &specs).map_err(fail)?;
     }
     if let Some(labels) = k.common_labels.as_ref().filter(|l| !l.is_empty()) {
-        metadata::apply(ra, labels, &fieldspec::defaults::common_labels()).map_err(fail)?;
+        metadata::apply(ra, labels, &config.common_labels).map_err(fail)?;
     }
     if let Some(ann) = k.common_annotations.as_ref().filter(|a| !a.is_empty()) {
-        metadata::apply(ra, ann, &fieldspec::defaults::common_annotations()).map_err(fail)?;
+        metadata::apply(ra, ann, &config.common_annotations).map_err(fail)?;
     }
     for p in k.patches_json6902.iter().flatten() {
         patches::apply_json6902(ra, p, loader)?;
     }
     for r in k.replicas.iter().flatten() {
-        replicas::apply(ra, r).map_err(fail)?;
+        replicas::apply(ra, r, &config.replicas).map_err(fail)?;
     }
     for image in k.images.iter().flatten() {
-        images::apply(ra, image, &[]).map_err(fail)?;
+        images::apply(ra, image, &config.images).map_err(fail)?;
     }
     Ok(())
 }

@@ -306,6 +306,49 @@ pub mod defaults {
         ])
     }
 
+    /// Where `$(VAR)` references are expanded (kind-only matching, as kustomize does).
+    pub fn var_reference() -> Vec<FieldSpec> {
+        let mut v = Vec::new();
+        let pods = [
+            ("Pod", "spec/"),
+            ("Deployment", "spec/template/spec/"),
+            ("DaemonSet", "spec/template/spec/"),
+            ("ReplicaSet", "spec/template/spec/"),
+            ("StatefulSet", "spec/template/spec/"),
+            ("Job", "spec/template/spec/"),
+            ("CronJob", "spec/jobTemplate/spec/template/spec/"),
+        ];
+        for (kind, pod) in pods {
+            for c in ["containers", "initContainers"] {
+                for f in ["args", "command", "env/value", "volumeMounts/mountPath"] {
+                    v.push(FieldSpec::new(
+                        &format!("//{kind}"),
+                        &format!("{pod}{c}/{f}"),
+                        false,
+                    ));
+                }
+            }
+            let nfs = match kind {
+                "CronJob" => "spec/jobTemplate/spec/template/volumes/nfs/server".to_string(),
+                "StatefulSet" => "spec/volumeClaimTemplates/spec/nfs/server".to_string(),
+                _ => format!("{pod}volumes/nfs/server"),
+            };
+            v.push(FieldSpec::new(&format!("//{kind}"), &nfs, false));
+        }
+        v.extend(specs(&[
+            ("//Deployment", "spec/template/metadata/annotations", false),
+            ("//Ingress", "spec/rules/host", false),
+            ("//Ingress", "spec/tls/hosts", false),
+            ("//Ingress", "spec/tls/secretName", false),
+            ("//Service", "spec/ports/port", false),
+            ("//Service", "spec/ports/targetPort", false),
+            ("//PersistentVolume", "spec/nfs/server", false),
+            ("", "metadata/labels", false),
+            ("", "metadata/annotations", false),
+        ]));
+        v
+    }
+
     pub fn replicas() -> Vec<FieldSpec> {
         specs(&[
             ("//Deployment", "spec/replicas", true),

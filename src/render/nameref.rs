@@ -10,20 +10,31 @@ use super::resource::{Gvk, ResId};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// One row of the builtin table: resources matching `target` are referred to by
-/// resources matching `referrer` at `referrer.path`.
+/// One row of the table: resources matching `target` are referred to by resources
+/// matching `referrer`, at `referrer.path`.
+#[derive(Clone, Debug)]
 pub struct BackRef {
     pub target: TargetGvk,
     pub referrer: FieldSpec,
 }
 
+/// The referred-to kind; empty group or version match any.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetGvk {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
 }
 
 impl TargetGvk {
+    fn new(group: &str, version: &str, kind: &str) -> TargetGvk {
+        TargetGvk {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+        }
+    }
+
     fn matches(&self, gvk: &Gvk) -> bool {
         (self.group.is_empty() || self.group == gvk.group)
             && (self.version.is_empty() || self.version == gvk.version)
@@ -53,27 +64,18 @@ const WORKLOAD_KINDS: [(&str, &str); 7] = [
     ("//CronJob", "spec/jobTemplate/spec/template/spec/"),
 ];
 
-/// The builtin name-reference table of kustomize v5.5.0.
+/// The builtin name-reference table of kustomize v5.5.0. (Its IngressClass row names the
+/// group `networking.k8s.io/v1`, which never matches, so it is left out.)
 pub fn builtin() -> Vec<BackRef> {
-    let mut rows: Vec<(TargetGvk, String, String)> = Vec::new();
-    let t = |group, version, kind| TargetGvk {
-        group,
-        version,
-        kind,
+    let mut rows: Vec<BackRef> = Vec::new();
+    let mut add = |target: (&str, &str, &str), referrer: &str, path: &str| {
+        rows.push(BackRef {
+            target: TargetGvk::new(target.0, target.1, target.2),
+            referrer: FieldSpec::new(referrer, path, false),
+        });
     };
-    let mut add = |target: fn() -> TargetGvk, referrer: &str, path: &str| {
-        rows.push((target(), referrer.to_string(), path.to_string()));
-    };
-    let cm = || TargetGvk {
-        group: "",
-        version: "v1",
-        kind: "ConfigMap",
-    };
-    let secret = || TargetGvk {
-        group: "",
-        version: "v1",
-        kind: "Secret",
-    };
+    let cm = ("", "v1", "ConfigMap");
+    let secret = ("", "v1", "Secret");
     for (kind, pod) in POD_KINDS {
         for p in [
             "volumes/configMap/name",
@@ -112,21 +114,13 @@ pub fn builtin() -> Vec<BackRef> {
         }
     }
     add(secret, "//Ingress", "spec/tls/secretName");
-    add(
-        secret,
-        "//Ingress",
-        "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
-    );
-    add(
-        secret,
-        "//Ingress",
-        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
-    );
-    add(
-        secret,
-        "//Ingress",
-        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
-    );
+    for a in [
+        "ingress.kubernetes.io\\/auth-secret",
+        "nginx.ingress.kubernetes.io\\/auth-secret",
+        "nginx.ingress.kubernetes.io\\/auth-tls-secret",
+    ] {
+        add(secret, "//Ingress", &format!("metadata/annotations/{a}"));
+    }
     add(secret, "//ServiceAccount", "imagePullSecrets/name");
     for p in [
         "secretName",
@@ -157,71 +151,50 @@ pub fn builtin() -> Vec<BackRef> {
     );
     add(secret, "//PersistentVolume", "spec/azureFile/secretName");
 
-    let svc = || TargetGvk {
-        group: "",
-        version: "v1",
-        kind: "Service",
-    };
+    let svc = ("", "v1", "Service");
     add(svc, "apps//StatefulSet", "spec/serviceName");
-    add(
-        svc,
-        "//Ingress",
+    for p in [
         "spec/rules/http/paths/backend/serviceName",
-    );
-    add(svc, "//Ingress", "spec/backend/serviceName");
-    add(
-        svc,
-        "//Ingress",
+        "spec/backend/serviceName",
         "spec/rules/http/paths/backend/service/name",
-    );
-    add(svc, "//Ingress", "spec/defaultBackend/service/name");
+        "spec/defaultBackend/service/name",
+    ] {
+        add(svc, "//Ingress", p);
+    }
     add(
         svc,
         "apiregistration.k8s.io//APIService",
         "spec/service/name",
     );
-    add(
-        svc,
-        "admissionregistration.k8s.io//ValidatingWebhookConfiguration",
-        "webhooks/clientConfig/service",
-    );
-    add(
-        svc,
-        "admissionregistration.k8s.io//MutatingWebhookConfiguration",
-        "webhooks/clientConfig/service",
-    );
+    for k in [
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ] {
+        add(
+            svc,
+            &format!("admissionregistration.k8s.io//{k}"),
+            "webhooks/clientConfig/service",
+        );
+    }
 
-    let role = || TargetGvk {
-        group: "rbac.authorization.k8s.io",
-        version: "",
-        kind: "Role",
-    };
+    let rbac = "rbac.authorization.k8s.io";
     add(
-        role,
-        "rbac.authorization.k8s.io//RoleBinding",
-        "roleRef/name",
-    );
-    let crole = || TargetGvk {
-        group: "rbac.authorization.k8s.io",
-        version: "",
-        kind: "ClusterRole",
-    };
-    add(
-        crole,
+        (rbac, "", "Role"),
         "rbac.authorization.k8s.io//RoleBinding",
         "roleRef/name",
     );
     add(
-        crole,
+        (rbac, "", "ClusterRole"),
+        "rbac.authorization.k8s.io//RoleBinding",
+        "roleRef/name",
+    );
+    add(
+        (rbac, "", "ClusterRole"),
         "rbac.authorization.k8s.io//ClusterRoleBinding",
         "roleRef/name",
     );
 
-    let sa = || TargetGvk {
-        group: "",
-        version: "v1",
-        kind: "ServiceAccount",
-    };
+    let sa = ("", "v1", "ServiceAccount");
     add(sa, "rbac.authorization.k8s.io//RoleBinding", "subjects");
     add(
         sa,
@@ -231,34 +204,21 @@ pub fn builtin() -> Vec<BackRef> {
     for (kind, pod) in WORKLOAD_KINDS {
         add(sa, kind, &format!("{pod}serviceAccountName"));
     }
-    let pvc = || TargetGvk {
-        group: "",
-        version: "v1",
-        kind: "PersistentVolumeClaim",
-    };
     for (kind, pod) in WORKLOAD_KINDS {
         add(
-            pvc,
+            ("", "v1", "PersistentVolumeClaim"),
             kind,
             &format!("{pod}volumes/persistentVolumeClaim/claimName"),
         );
     }
-    let pv = || TargetGvk {
-        group: "",
-        version: "v1",
-        kind: "PersistentVolume",
-    };
+    let pv = ("", "v1", "PersistentVolume");
     add(pv, "//PersistentVolumeClaim", "spec/volumeName");
     add(
         pv,
         "rbac.authorization.k8s.io//ClusterRole",
         "rules/resourceNames",
     );
-    let sc = || TargetGvk {
-        group: "storage.k8s.io",
-        version: "v1",
-        kind: "StorageClass",
-    };
+    let sc = ("storage.k8s.io", "v1", "StorageClass");
     add(sc, "//PersistentVolume", "spec/storageClassName");
     add(sc, "//PersistentVolumeClaim", "spec/storageClassName");
     add(
@@ -266,21 +226,19 @@ pub fn builtin() -> Vec<BackRef> {
         "//StatefulSet",
         "spec/volumeClaimTemplates/spec/storageClassName",
     );
-    let pc = || TargetGvk {
-        group: "scheduling.k8s.io",
-        version: "v1",
-        kind: "PriorityClass",
-    };
     for (kind, pod) in WORKLOAD_KINDS {
-        add(pc, kind, &format!("{pod}priorityClassName"));
+        add(
+            ("scheduling.k8s.io", "v1", "PriorityClass"),
+            kind,
+            &format!("{pod}priorityClassName"),
+        );
     }
-    let vap = || TargetGvk {
-        group: "admissionregistration.k8s.io",
-        version: "",
-        kind: "ValidatingAdmissionPolicy",
-    };
     add(
-        vap,
+        (
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingAdmissionPolicy",
+        ),
         "admissionregistration.k8s.io//ValidatingAdmissionPolicyBinding",
         "spec/policyName",
     );
@@ -290,43 +248,13 @@ pub fn builtin() -> Vec<BackRef> {
         "ReplicaSet",
         "StatefulSet",
     ] {
-        let target = match kind {
-            "Deployment" => {
-                (|| TargetGvk {
-                    group: "",
-                    version: "",
-                    kind: "Deployment",
-                }) as fn() -> TargetGvk
-            }
-            "ReplicationController" => || TargetGvk {
-                group: "",
-                version: "",
-                kind: "ReplicationController",
-            },
-            "ReplicaSet" => || TargetGvk {
-                group: "",
-                version: "",
-                kind: "ReplicaSet",
-            },
-            _ => || TargetGvk {
-                group: "",
-                version: "",
-                kind: "StatefulSet",
-            },
-        };
         add(
-            target,
+            ("", "", kind),
             "//HorizontalPodAutoscaler",
             "spec/scaleTargetRef/name",
         );
     }
-    let _ = t;
-    rows.into_iter()
-        .map(|(target, referrer, path)| BackRef {
-            target,
-            referrer: FieldSpec::new(&referrer, &path, false),
-        })
-        .collect()
+    rows
 }
 
 /// What nameref needs to know of each resource, computed once.

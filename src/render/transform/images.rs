@@ -4,21 +4,21 @@
 //! (CRDs excepted) and the `images` field specs, so `tagSuffix` lands twice as it does
 //! in kustomize.
 
-use crate::render::fieldspec::{defaults, FieldSpec};
+use crate::render::fieldspec::FieldSpec;
 use crate::render::kustomization::Image;
 use crate::render::resmap::ResMap;
 use regex::Regex;
 use serde_json::Value;
 
-pub fn apply(resources: &mut ResMap, image: &Image, extra: &[FieldSpec]) -> Result<(), String> {
+/// `specs` is the configured `images` field specs (kustomize's four pod-spec paths by
+/// default).
+pub fn apply(resources: &mut ResMap, image: &Image, specs: &[FieldSpec]) -> Result<(), String> {
     let pattern = format!(
         "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
         image.name
     );
     let re =
         Regex::new(&pattern).map_err(|e| format!("invalid image name '{}': {e}", image.name))?;
-    let mut specs = defaults::images();
-    specs.extend(extra.iter().cloned());
     let update = |v: &mut Value| {
         if let Value::String(s) = v {
             if re.is_match(s) {

@@ -1,5 +1,5 @@
 //! The `namespace` field: sets `metadata.namespace` on every namespaced resource (cluster
-//! scope by kustomize's 1.21.2 table, so custom kinds count as namespaced), renames `v1`
+//! scope by kustomize's 1.21.2 table, so custom kinds count as namespaced), renames core
 //! Namespace objects, points RoleBinding subjects named `default` at the namespace, and
 //! fails when two resources end up with the same id.
 
@@ -8,19 +8,13 @@ use crate::render::resmap::ResMap;
 use serde_json::Value;
 use std::collections::HashMap;
 
-pub fn apply(resources: &mut ResMap, namespace: &str) -> Result<(), String> {
-    let extra = [
-        FieldSpec::new(
-            "apiregistration.k8s.io//APIService",
-            "spec/service/namespace",
-            true,
-        ),
-        FieldSpec::new(
-            "apiextensions.k8s.io//CustomResourceDefinition",
-            "spec/conversion/webhook/clientConfig/service/namespace",
-            false,
-        ),
-    ];
+/// `specs` is the configured namespace field specs; `metadata/namespace` among them is
+/// handled as kustomize does (namespaced kinds only).
+pub fn apply(resources: &mut ResMap, namespace: &str, specs: &[FieldSpec]) -> Result<(), String> {
+    let extra: Vec<&FieldSpec> = specs
+        .iter()
+        .filter(|fs| fs.path_string() != "metadata/namespace")
+        .collect();
     for r in resources.iter_mut() {
         r.remember_id();
         let gvk = r.gvk();
@@ -38,16 +32,16 @@ pub fn apply(resources: &mut ResMap, namespace: &str) -> Result<(), String> {
                 }
             }
         }
-        if gvk.kind == "Namespace" && r.str_at(&["apiVersion"]) == "v1" {
-            r.set_name(namespace);
-        }
+        let core_namespace = gvk.kind == "Namespace" && gvk.group.is_empty();
         for fs in &extra {
-            if fs.matches(&gvk) {
-                fs.visit(&mut r.obj, &mut |v| {
-                    *v = Value::String(namespace.to_string());
-                    Ok(())
-                })?;
+            let renames_namespace = fs.kind == "Namespace" && fs.path_string() == "metadata/name";
+            if (renames_namespace && !core_namespace) || !fs.matches(&gvk) {
+                continue;
             }
+            fs.visit(&mut r.obj, &mut |v| {
+                *v = Value::String(namespace.to_string());
+                Ok(())
+            })?;
         }
     }
     let mut seen: HashMap<_, usize> = HashMap::new();

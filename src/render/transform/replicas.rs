@@ -2,13 +2,12 @@
 //! and StatefulSets whose current or previous name matches; a name matching nothing is an
 //! error.
 
-use crate::render::fieldspec::defaults;
+use crate::render::fieldspec::FieldSpec;
 use crate::render::kustomization::Replica;
 use crate::render::resmap::ResMap;
 use serde_json::Value;
 
-pub fn apply(resources: &mut ResMap, replica: &Replica) -> Result<(), String> {
-    let specs = defaults::replicas();
+pub fn apply(resources: &mut ResMap, replica: &Replica, specs: &[FieldSpec]) -> Result<(), String> {
     let mut matched = false;
     for r in resources.iter_mut() {
         if !r.all_ids().any(|id| id.name == replica.name) {
