@@ -5,5 +5,7 @@
 //! [`cli`] is the thin command-line layer on top.
 
 pub mod cli;
+pub mod cluster;
+pub mod diff;
 pub mod render;
 pub mod yaml;

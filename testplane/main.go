@@ -45,15 +45,24 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/component-base/cli"
+	logsapi "k8s.io/component-base/logs/api/v1"
 	_ "k8s.io/component-base/logs/json/register"
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+	apiserverapp "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	kcmapp "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 )
 
 const (
 	restrictedUser      = "gitops-restricted"
 	restrictedNamespace = "gitops-restricted"
+
+	// defaultControllers makes namespace deletion finish, Deployments create
+	// ReplicaSets (and Pods, which stay Pending: there is no scheduler or
+	// kubelet), owner references cascade, and every namespace gets its
+	// "default" ServiceAccount and kube-root-ca.crt ConfigMap, as in a real cluster.
+	defaultControllers = "namespace-controller,garbage-collector-controller,deployment-controller," +
+		"replicaset-controller,serviceaccount-controller,root-ca-certificate-publisher-controller"
 )
 
 func main() {
@@ -63,6 +72,8 @@ func main() {
 	readyTimeout := flag.Duration("ready-timeout", 180*time.Second, "give up if /readyz is not 200 within this time")
 	watchPid := flag.Int("watch-pid", 0, "shut down when the process with this pid has exited (0: off)")
 	removeDir := flag.Bool("remove-dir-on-exit", false, "delete --dir after shutting down")
+	controllers := flag.String("controllers", defaultControllers,
+		"kube-controller-manager controllers to run in-process once the apiserver is ready (empty: none)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s --dir DIR [--port P] [-- extra kube-apiserver flags]\n", os.Args[0])
 		flag.PrintDefaults()
@@ -75,7 +86,7 @@ func main() {
 	if *watchPid > 0 {
 		go watch(*watchPid)
 	}
-	err := run(*dir, *port, *stdinEOF, *readyTimeout, flag.Args())
+	err := run(*dir, *port, *stdinEOF, *readyTimeout, *controllers, flag.Args())
 	if *removeDir {
 		_ = os.RemoveAll(*dir)
 	}
@@ -104,7 +115,7 @@ func watch(pid int) {
 	}
 }
 
-func run(dir string, port int, stdinEOF bool, readyTimeout time.Duration, extra []string) error {
+func run(dir string, port int, stdinEOF bool, readyTimeout time.Duration, controllers string, extra []string) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -151,13 +162,13 @@ func run(dir string, port int, stdinEOF bool, readyTimeout time.Duration, extra 
 	}
 	args = append(args, extra...)
 
-	cmd := app.NewAPIServerCommand()
+	cmd := apiserverapp.NewAPIServerCommand()
 	cmd.SetArgs(args)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		if err := whenReady(ctx, dir, server, creds, readyTimeout); err != nil {
+		if err := whenReady(ctx, dir, server, creds, readyTimeout, controllers); err != nil {
 			fmt.Fprintln(os.Stderr, "testplane: not ready:", err)
 			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		}
@@ -306,7 +317,7 @@ func startEtcd(dir string) (*embed.Etcd, string, error) {
 
 // whenReady polls /readyz, then sets up the restricted namespace and RBAC,
 // writes both kubeconfigs and prints the READY line.
-func whenReady(ctx context.Context, dir, server string, c *credentials, timeout time.Duration) error {
+func whenReady(ctx context.Context, dir, server string, c *credentials, timeout time.Duration, controllers string) error {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(c.caPEM)
 	hc := &http.Client{
@@ -337,6 +348,14 @@ func whenReady(ctx context.Context, dir, server string, c *credentials, timeout 
 		return fmt.Errorf("restricted user setup: %w", err)
 	}
 
+	if controllers != "" {
+		kc := filepath.Join(dir, "pki", "controller-manager.kubeconfig")
+		if err := writeKubeconfig(kc, server, c.caPEM, "testplane-admin", c.adminToken, "default"); err != nil {
+			return err
+		}
+		startControllerManager(kc, filepath.Join(dir, "pki", "ca.crt"), controllers)
+	}
+
 	admin := filepath.Join(dir, "kubeconfig")
 	restricted := filepath.Join(dir, "restricted.kubeconfig")
 	if err := writeKubeconfig(admin, server, c.caPEM, "testplane-admin", c.adminToken, "default"); err != nil {
@@ -347,6 +366,29 @@ func whenReady(ctx context.Context, dir, server string, c *credentials, timeout 
 	}
 	fmt.Printf("TESTPLANE READY kubeconfig=%s restricted=%s server=%s\n", admin, restricted, server)
 	return nil
+}
+
+// startControllerManager runs the real kube-controller-manager in this
+// process, restricted to the given controllers. It shares the process-wide
+// feature gates and logging configuration with kube-apiserver (both use the
+// defaults) and stops when the process exits.
+func startControllerManager(kubeconfig, rootCA, controllers string) {
+	// The apiserver already applied the (identical, default) logging options.
+	logsapi.ReapplyHandling = logsapi.ReapplyHandlingIgnoreUnchanged
+	cmd := kcmapp.NewControllerManagerCommand()
+	cmd.SetArgs([]string{
+		"--kubeconfig=" + kubeconfig,
+		"--leader-elect=false",
+		"--secure-port=0",
+		"--controllers=" + controllers,
+		"--root-ca-file=" + rootCA,
+		"--use-service-account-credentials=false",
+	})
+	go func() {
+		if err := cmd.Execute(); err != nil {
+			fmt.Fprintln(os.Stderr, "testplane: kube-controller-manager:", err)
+		}
+	}()
 }
 
 func readyz(ctx context.Context, hc *http.Client, server, token string) bool {

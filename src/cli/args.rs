@@ -29,6 +29,85 @@ pub enum Command {
     Render(RenderArgs),
     /// List the envs of the repository (envs/*/ with a kustomization file).
     Envs,
+    /// Compare an env with the live cluster: exit 0 in sync, 1 drift, 2 error.
+    #[command(
+        after_help = "Examples:\n  kubectl gitops diff dev\n  kubectl gitops diff dev -o json --context staging\n  kubectl gitops diff dev --ignore Deployment.apps/web:/spec/replicas\n  KUBECTL_EXTERNAL_DIFF='meld' kubectl gitops diff dev"
+    )]
+    Diff(DiffArgs),
+}
+
+/// kubectl's connection flags (kubectl passes them to plugins unparsed).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ClusterFlags {
+    /// Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Namespace for objects that name none, and for the env's inventory.
+    #[arg(short, long)]
+    pub namespace: Option<String>,
+    /// Client-side rate limit: queries per second.
+    #[arg(long, default_value_t = 50.0)]
+    pub qps: f64,
+    /// Client-side rate limit: burst.
+    #[arg(long, default_value_t = 100)]
+    pub burst: u32,
+    /// Timeout of each request to the API server, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// An env name (resolved as <root>/envs/<name>) or a directory; default: the current directory.
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterFlags,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
+    pub output: DiffOutput,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Print Secret values instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Ignore a field: `[Kind[.group][/name]:]/json/pointer` (repeatable); adds to .gitops/ignore.yaml.
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Color the diff.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffOutput {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to color stdout: `auto` means a terminal and no `NO_COLOR`.
+    pub fn enabled(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]

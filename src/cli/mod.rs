@@ -3,6 +3,7 @@
 //! to stdin/stdout/stderr.
 
 mod args;
+mod diff;
 mod target;
 
 pub use args::{Cli, Command, OutputFormat};
@@ -18,8 +19,20 @@ pub enum CliError {
     Render(#[from] render::RenderError),
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+/// kustomize's warnings, on stderr.
+pub fn print_warnings(warnings: &[String]) -> Result<(), CliError> {
+    let stderr = std::io::stderr();
+    let mut e = stderr.lock();
+    for w in warnings {
+        writeln!(e, "{w}")?;
+    }
+    Ok(())
 }
 
 impl CliError {
@@ -38,11 +51,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 load_restrictor: args.load_restrictor.into(),
             };
             let out = render::build(&dir, &options)?;
-            let stderr = std::io::stderr();
-            let mut e = stderr.lock();
-            for w in &out.warnings {
-                writeln!(e, "{w}")?;
-            }
+            print_warnings(&out.warnings)?;
             let text = match args.output {
                 OutputFormat::Yaml => render::to_yaml(&out.resources),
                 OutputFormat::Json => render::to_json(&out.resources),
@@ -53,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             o.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Diff(args) => diff::run(args, cli.root.as_deref()),
         Command::Envs => {
             let root = target::root(cli.root.as_deref())?;
             let stdout = std::io::stdout();

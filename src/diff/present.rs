@@ -1,0 +1,193 @@
+//! Showing a diff: a unified diff per drifted object (optionally colored), a summary
+//! table, a JSON document for machines, or the user's own tool through
+//! `KUBECTL_EXTERNAL_DIFF` (two directories, as kubectl does). Secrets are masked
+//! unless asked otherwise.
+
+use super::mask::mask_secret;
+use super::{DiffReport, DriftClass, ObjectDiff};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    pub color: bool,
+    pub show_secrets: bool,
+}
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const CYAN: &str = "\x1b[36m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// Both sides as YAML, secrets masked unless `show_secrets`.
+pub fn sides(d: &ObjectDiff, show_secrets: bool) -> (String, String) {
+    let mut live = d.live.clone();
+    let mut desired = d.desired.clone();
+    if d.object.kind == "Secret" && d.object.group.is_empty() && !show_secrets {
+        mask_secret(live.as_mut(), desired.as_mut());
+    }
+    let y = |v: &Option<Value>| v.as_ref().map(crate::yaml::to_yaml).unwrap_or_default();
+    (y(&live), y(&desired))
+}
+
+/// Unified diffs of every drifted object, then the summary.
+pub fn text(report: &DiffReport, style: Style) -> String {
+    let mut out = String::new();
+    for d in report.objects.iter().filter(|d| d.class.is_drift()) {
+        let (live, desired) = sides(d, style.show_secrets);
+        let diff = similar::TextDiff::from_lines(&live, &desired);
+        let header_a = format!("live/{}", file_name(d));
+        let header_b = format!("git/{}", file_name(d));
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&header_a, &header_b)
+            .to_string();
+        for line in unified.lines() {
+            let colored = if !style.color {
+                None
+            } else if line.starts_with("---") || line.starts_with("+++") {
+                Some(BOLD)
+            } else if line.starts_with("@@") {
+                Some(CYAN)
+            } else if line.starts_with('-') {
+                Some(RED)
+            } else if line.starts_with('+') {
+                Some(GREEN)
+            } else {
+                None
+            };
+            match colored {
+                Some(c) => {
+                    let _ = writeln!(out, "{c}{line}{RESET}");
+                }
+                None => {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+        }
+    }
+    out.push_str(&summary(report, style));
+    out
+}
+
+/// The summary table: counts per class and a line per drifted object.
+pub fn summary(report: &DiffReport, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}Summary:{} {} to create, {} to update, {} to prune, {} in sync",
+        if style.color { BOLD } else { "" },
+        if style.color { RESET } else { "" },
+        report.count(DriftClass::Create),
+        report.count(DriftClass::Update),
+        report.count(DriftClass::Prune),
+        report.count(DriftClass::InSync),
+    );
+    for d in report.objects.iter().filter(|d| d.class.is_drift()) {
+        let color = match d.class {
+            DriftClass::Create => GREEN,
+            DriftClass::Prune => RED,
+            _ => CYAN,
+        };
+        let fields = if d.changed.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", d.changed.join(" "))
+        };
+        if style.color {
+            let _ = writeln!(
+                out,
+                "  {color}{:<7}{RESET} {}{fields}",
+                d.class.label(),
+                d.object
+            );
+        } else {
+            let _ = writeln!(out, "  {:<7} {}{fields}", d.class.label(), d.object);
+        }
+    }
+    out
+}
+
+/// One JSON document: summary and objects with their class and changed fields.
+pub fn json(report: &DiffReport, show_secrets: bool) -> String {
+    let objects: Vec<Value> = report
+        .objects
+        .iter()
+        .map(|d| {
+            let mut o = json!({
+                "class": d.class,
+                "group": d.object.group,
+                "version": d.object.version,
+                "kind": d.object.kind,
+                "namespace": d.object.namespace,
+                "name": d.object.name,
+                "changed": d.changed,
+            });
+            if d.class.is_drift() {
+                let (live, desired) = sides(d, show_secrets);
+                o["diff"] = Value::String(
+                    similar::TextDiff::from_lines(&live, &desired)
+                        .unified_diff()
+                        .context_radius(3)
+                        .header("live", "git")
+                        .to_string(),
+                );
+            }
+            o
+        })
+        .collect();
+    let doc = json!({
+        "drift": report.has_drift(),
+        "summary": {
+            "create": report.count(DriftClass::Create),
+            "update": report.count(DriftClass::Update),
+            "prune": report.count(DriftClass::Prune),
+            "inSync": report.count(DriftClass::InSync),
+        },
+        "objects": objects,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// kubectl's file naming for external diff tools: `group.version.Kind.namespace.name`.
+pub fn file_name(d: &ObjectDiff) -> String {
+    let o = &d.object;
+    let gv = if o.group.is_empty() {
+        o.version.clone()
+    } else {
+        format!("{}.{}", o.group, o.version)
+    };
+    format!("{gv}.{}.{}.{}", o.kind, o.namespace, o.name)
+}
+
+/// Writes LIVE and MERGED directories for the drifted objects and runs `program LIVE
+/// MERGED` (split on whitespace, like kubectl). Returns the program's exit code.
+pub fn external(
+    report: &DiffReport,
+    program: &str,
+    show_secrets: bool,
+    tmp: &Path,
+) -> std::io::Result<i32> {
+    let live_dir = tmp.join("LIVE");
+    let merged_dir = tmp.join("MERGED");
+    std::fs::create_dir_all(&live_dir)?;
+    std::fs::create_dir_all(&merged_dir)?;
+    for d in report.objects.iter().filter(|d| d.class.is_drift()) {
+        let (live, desired) = sides(d, show_secrets);
+        std::fs::write(live_dir.join(file_name(d)), live)?;
+        std::fs::write(merged_dir.join(file_name(d)), desired)?;
+    }
+    let mut words = program.split_whitespace();
+    let cmd = words.next().unwrap_or("diff");
+    let status = std::process::Command::new(cmd)
+        .args(words)
+        .arg(&live_dir)
+        .arg(&merged_dir)
+        .status()?;
+    Ok(status.code().unwrap_or(2))
+}

@@ -1,0 +1,830 @@
+//! Helm charts (`helmCharts`, `helmGlobals`, and the deprecated
+//! `helmChartInflationGenerator` converted to them): kustomize's builtin
+//! HelmChartInflationGenerator. It refuses to run without `--enable-helm`; with it,
+//! it shells out to the `helm` program (`helm version`, `helm pull` when the chart is
+//! not already under `chartHome`, then `helm template`) and returns the documents helm
+//! printed. Each chart's configuration is the chart entry with `helmGlobals` merged in,
+//! exactly the object kustomize prints (sorted keys, empty fields left out) when it
+//! reports a configuration error.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// kustomize's default `chartHome`, relative to the kustomization directory.
+pub const DEFAULT_CHART_HOME: &str = "charts";
+
+/// The `--enable-helm` / `--helm-*` flags of `kubectl kustomize`.
+#[derive(Clone, Debug)]
+pub struct HelmSettings {
+    pub enabled: bool,
+    /// `--helm-command` (default `helm`).
+    pub command: String,
+    /// `--helm-kube-version`: overrides every chart's `kubeVersion`.
+    pub kube_version: Option<String>,
+    /// `--helm-api-versions`: when non-empty, replaces every chart's `apiVersions`.
+    pub api_versions: Vec<String>,
+    /// `--helm-debug`.
+    pub debug: bool,
+}
+
+impl Default for HelmSettings {
+    fn default() -> Self {
+        HelmSettings {
+            enabled: false,
+            command: "helm".to_string(),
+            kube_version: None,
+            api_versions: Vec::new(),
+            debug: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HelmError {
+    /// A configuration problem, worded like kustomize's.
+    #[error("trouble configuring builtin HelmChartInflationGenerator with config: `\n{config}`: {reason}")]
+    Config { config: String, reason: String },
+
+    #[error("helm chart '{chart}': cannot run '{command}': not found on PATH (install helm v3 or pass --helm-command)")]
+    HelmMissing { chart: String, command: String },
+
+    #[error("helm chart '{chart}': '{command} {args}' failed: {message}")]
+    HelmFailed {
+        chart: String,
+        command: String,
+        args: String,
+        message: String,
+    },
+
+    #[error("helm chart '{chart}': {message}")]
+    Chart { chart: String, message: String },
+}
+
+/// One `helmCharts` entry as kustomize reads it (unknown keys were already rejected by
+/// the kustomization parser).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HelmChart {
+    pub name: String,
+    pub version: String,
+    pub repo: String,
+    pub release_name: String,
+    pub namespace: String,
+    pub additional_values_files: Vec<String>,
+    pub values_file: String,
+    pub values_inline: Map<String, Value>,
+    pub values_merge: String,
+    #[serde(rename = "includeCRDs")]
+    pub include_crds: bool,
+    pub skip_hooks: bool,
+    pub api_versions: Vec<String>,
+    pub kube_version: String,
+    pub name_template: String,
+    pub skip_tests: bool,
+    pub debug: bool,
+    pub chart_home: String,
+    pub config_home: String,
+}
+
+/// The per-chart configurations of one kustomization, in kustomize's order: every
+/// `helmCharts` entry, then every converted `helmChartInflationGenerator` entry, each
+/// with the globals merged in. `helmGlobals` wins; without it, the last non-empty
+/// `chartHome`/`helmHome` of the deprecated entries is used.
+pub fn chart_configs(
+    helm_globals: Option<&Value>,
+    helm_charts: Option<&[Value]>,
+    deprecated: Option<&[Value]>,
+) -> Vec<Value> {
+    let mut globals = Map::new();
+    let mut charts: Vec<Value> = helm_charts.unwrap_or_default().to_vec();
+    let mut legacy_globals = Map::new();
+    for old in deprecated.unwrap_or_default() {
+        let field = |k: &str| old.get(k).filter(|v| !is_empty(v)).cloned();
+        let mut c = Map::new();
+        for (new, old_key) in [
+            ("name", "chartName"),
+            ("version", "chartVersion"),
+            ("repo", "chartRepoUrl"),
+            ("valuesFile", "values"),
+            ("valuesInline", "valuesLocal"),
+            ("valuesMerge", "valuesMerge"),
+            ("releaseName", "releaseName"),
+        ] {
+            if let Some(v) = field(old_key) {
+                c.insert(new.to_string(), v);
+            }
+        }
+        if let Some(v) = field("helmHome") {
+            legacy_globals.insert("configHome".to_string(), v);
+        }
+        if let Some(v) = field("chartHome") {
+            legacy_globals.insert("chartHome".to_string(), v);
+        }
+        charts.push(Value::Object(c));
+    }
+    match helm_globals.and_then(Value::as_object) {
+        Some(g) => {
+            for k in ["chartHome", "configHome"] {
+                if let Some(v) = g.get(k) {
+                    globals.insert(k.to_string(), v.clone());
+                }
+            }
+        }
+        None => globals = legacy_globals,
+    }
+    charts
+        .into_iter()
+        .map(|chart| {
+            let mut merged = globals.clone();
+            if let Value::Object(m) = chart {
+                merged.extend(m);
+            }
+            Value::Object(merged.into_iter().filter(|(_, v)| !is_empty(v)).collect())
+        })
+        .collect()
+}
+
+/// Go's `omitempty`: empty strings, `false`, zero, empty lists and maps, `null`.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+    }
+}
+
+/// The configuration as kustomize prints it in errors.
+pub fn config_text(config: &Value) -> String {
+    crate::yaml::to_yaml(config)
+}
+
+fn config_error(config: &Value, reason: impl Into<String>) -> HelmError {
+    HelmError::Config {
+        config: config_text(config),
+        reason: reason.into(),
+    }
+}
+
+/// Without `--enable-helm`, any chart is an error naming the first one.
+pub fn check_enabled(enabled: bool, configs: &[Value]) -> Result<(), HelmError> {
+    match configs.first() {
+        Some(first) if !enabled => Err(config_error(first, "must specify --enable-helm")),
+        _ => Ok(()),
+    }
+}
+
+/// Parses and validates one configuration (kustomize's `Config`): a chart name is
+/// required and `valuesMerge` must be `merge`, `override` or `replace`. The command-line
+/// settings override the chart's `kubeVersion`, `apiVersions` and `debug`.
+pub fn configure(config: &Value, settings: &HelmSettings) -> Result<HelmChart, HelmError> {
+    if !settings.enabled {
+        return Err(config_error(config, "must specify --enable-helm"));
+    }
+    if settings.command.is_empty() {
+        return Err(config_error(config, "must specify --helm-command"));
+    }
+    let mut chart: HelmChart =
+        serde_json::from_value(config.clone()).map_err(|e| config_error(config, e.to_string()))?;
+    if let Some(kv) = settings.kube_version.as_ref().filter(|v| !v.is_empty()) {
+        chart.kube_version = kv.clone();
+    }
+    if !settings.api_versions.is_empty() {
+        chart.api_versions = settings.api_versions.clone();
+    }
+    chart.debug |= settings.debug;
+    if chart.name.is_empty() {
+        return Err(config_error(config, "chart name cannot be empty"));
+    }
+    if chart.chart_home.is_empty() {
+        chart.chart_home = DEFAULT_CHART_HOME.to_string();
+    }
+    match chart.values_merge.as_str() {
+        "" => chart.values_merge = "override".to_string(),
+        "merge" | "override" | "replace" => {}
+        _ => {
+            return Err(config_error(
+                config,
+                "valuesMerge must be one of [merge override replace]",
+            ))
+        }
+    }
+    Ok(chart)
+}
+
+/// Where the chart lives: `chartHome` (relative to the kustomization directory), with
+/// a `<name>-<version>` level when both `repo` and `version` are set.
+pub fn abs_chart_home(chart: &HelmChart, root: &Path) -> PathBuf {
+    let home = root.join(&chart.chart_home);
+    if !chart.version.is_empty() && !chart.repo.is_empty() {
+        home.join(format!("{}-{}", chart.name, chart.version))
+    } else {
+        home
+    }
+}
+
+/// `helm pull` arguments, used when the chart is not under the chart home.
+pub fn pull_args(chart: &HelmChart, abs_chart_home: &Path) -> Vec<String> {
+    let mut args = vec![
+        "pull".to_string(),
+        "--untar".to_string(),
+        "--untardir".to_string(),
+        abs_chart_home.display().to_string(),
+    ];
+    if chart.repo.starts_with("oci://") {
+        args.push(format!(
+            "{}/{}",
+            chart.repo.trim_end_matches('/'),
+            chart.name
+        ));
+    } else {
+        if !chart.repo.is_empty() {
+            args.push("--repo".to_string());
+            args.push(chart.repo.clone());
+        }
+        args.push(chart.name.clone());
+    }
+    if !chart.version.is_empty() {
+        args.push("--version".to_string());
+        args.push(chart.version.clone());
+    }
+    args
+}
+
+/// `helm template` arguments, in kustomize's order. `values_file` is the values file
+/// kustomize wrote (chart defaults or `valuesFile`, merged with `valuesInline`);
+/// `additional` are the absolute `additionalValuesFiles`.
+pub fn template_args(
+    chart: &HelmChart,
+    abs_chart_home: &Path,
+    values_file: &Path,
+    additional: &[PathBuf],
+) -> Vec<String> {
+    let mut args = vec!["template".to_string()];
+    let mut push = |a: &str| args.push(a.to_string());
+    if chart.release_name.is_empty() {
+        push("--generate-name");
+    } else {
+        push(&chart.release_name);
+    }
+    push(&abs_chart_home.join(&chart.name).display().to_string());
+    if !chart.namespace.is_empty() {
+        push("--namespace");
+        push(&chart.namespace);
+    }
+    if !chart.name_template.is_empty() {
+        push("--name-template");
+        push(&chart.name_template);
+    }
+    push("-f");
+    push(&values_file.display().to_string());
+    for f in additional {
+        push("-f");
+        push(&f.display().to_string());
+    }
+    for v in &chart.api_versions {
+        push("--api-versions");
+        push(v);
+    }
+    if !chart.kube_version.is_empty() {
+        push("--kube-version");
+        push(&chart.kube_version);
+    }
+    if chart.include_crds {
+        push("--include-crds");
+    }
+    if chart.skip_tests {
+        push("--skip-tests");
+    }
+    if chart.skip_hooks {
+        push("--no-hooks");
+    }
+    if chart.debug {
+        push("--debug");
+    }
+    args
+}
+
+/// Deep-merges `src` into `dest`: maps merge key by key, anything else in `src`
+/// replaces, and a `null` in `src` deletes the key.
+pub fn merge_values(dest: &mut Map<String, Value>, src: &Map<String, Value>) {
+    for (k, v) in src {
+        match (dest.get_mut(k), v) {
+            (_, Value::Null) => {
+                dest.remove(k);
+            }
+            (Some(Value::Object(d)), Value::Object(s)) => merge_values(d, s),
+            _ => {
+                dest.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// A file kustomize's loader would read: relative to the root, and inside it unless
+/// load restrictions are off.
+fn load_path(root: &Path, file: &str, restricted: bool, chart: &str) -> Result<PathBuf, HelmError> {
+    let joined = root.join(file);
+    let real = joined.canonicalize().map_err(|e| HelmError::Chart {
+        chart: chart.to_string(),
+        message: format!(
+            "cannot read '{}': {}",
+            joined.display(),
+            super::loader::io_reason(&e)
+        ),
+    })?;
+    if restricted && !real.starts_with(root) {
+        return Err(HelmError::Chart {
+            chart: chart.to_string(),
+            message: format!(
+                "security; file '{}' is not in or below '{}'",
+                real.display(),
+                root.display()
+            ),
+        });
+    }
+    Ok(real)
+}
+
+/// Inflates one chart: `config` is one of [`chart_configs`], `root` the kustomization
+/// directory (canonical), `restricted` the root-only load restriction. Returns helm's
+/// documents in order (the caller expands `List`s and checks kinds/names as for files).
+pub fn inflate(
+    config: &Value,
+    root: &Path,
+    restricted: bool,
+    settings: &HelmSettings,
+) -> Result<Vec<Value>, HelmError> {
+    let chart = configure(config, settings)?;
+    let name = chart.name.clone();
+    let chart_err = |message: String| HelmError::Chart {
+        chart: name.clone(),
+        message,
+    };
+    let home = abs_chart_home(&chart, root);
+    let values_path = if chart.values_file.is_empty() {
+        home.join(&chart.name)
+            .join("values.yaml")
+            .display()
+            .to_string()
+    } else {
+        chart.values_file.clone()
+    };
+    let additional = chart
+        .additional_values_files
+        .iter()
+        .map(|f| load_path(root, f, restricted, &name).map(|_| root.join(f)))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let tmp = TempDir::new()
+        .map_err(|e| chart_err(format!("cannot create a temporary directory: {e}")))?;
+    let config_home = if chart.config_home.is_empty() {
+        tmp.path.join("helm")
+    } else {
+        PathBuf::from(&chart.config_home)
+    };
+    let runner = HelmRunner {
+        command: &settings.command,
+        chart: &name,
+        config_home: &config_home,
+    };
+
+    let version = runner.run(&["version".into(), "-c".into(), "--short".into()])?;
+    check_version(&String::from_utf8_lossy(&version)).map_err(chart_err)?;
+
+    let chart_dir = home.join(&chart.name);
+    if !chart_dir.is_dir() {
+        if chart.repo.is_empty() {
+            return Err(chart_err(format!(
+                "no repo specified for pull, no chart found at '{}'",
+                chart_dir.display()
+            )));
+        }
+        runner.run(&pull_args(&chart, &home))?;
+    }
+
+    let values_text = {
+        let path = load_path(root, &values_path, restricted, &name)?;
+        std::fs::read_to_string(&path)
+            .map_err(|e| chart_err(format!("cannot read '{}': {e}", path.display())))?
+    };
+    let values_bytes = if chart.values_inline.is_empty() {
+        values_text.into_bytes()
+    } else {
+        let merged = match chart.values_merge.as_str() {
+            "replace" => chart.values_inline.clone(),
+            mode => {
+                let file =
+                    crate::yaml::parse::parse_one(&values_text, crate::yaml::parse::Dialect::Core)
+                        .map_err(|e| {
+                            chart_err(format!("could not parse values file into rnode: {e}"))
+                        })?;
+                let mut file = match file {
+                    Value::Object(m) => m,
+                    Value::Null => Map::new(),
+                    _ => return Err(chart_err("the values file is not a mapping".to_string())),
+                };
+                if mode == "merge" {
+                    // The file's values win over the inline ones.
+                    let mut inline = chart.values_inline.clone();
+                    merge_values(&mut inline, &file);
+                    inline
+                } else {
+                    merge_values(&mut file, &chart.values_inline);
+                    file
+                }
+            }
+        };
+        // JSON is YAML: helm reads it as a values file.
+        serde_json::to_vec(&Value::Object(merged))
+            .map_err(|e| chart_err(format!("cannot write the values: {e}")))?
+    };
+    let values_file = tmp
+        .path
+        .join(format!("{}-kustomize-values.yaml", chart.name));
+    std::fs::write(&values_file, values_bytes)
+        .map_err(|e| chart_err(format!("failed to write values file: {e}")))?;
+
+    let out = runner.run(&template_args(&chart, &home, &values_file, &additional))?;
+    parse_output(&String::from_utf8_lossy(&out)).map_err(chart_err)
+}
+
+/// Helm's output as resources; text before the first `---` (notes helm may print) is
+/// dropped when the whole does not parse.
+pub fn parse_output(text: &str) -> Result<Vec<Value>, String> {
+    use crate::yaml::parse::parse_resources;
+    match parse_resources(text) {
+        Ok(docs) => Ok(docs),
+        Err(first) => {
+            let after = text
+                .match_indices("---")
+                .find(|(i, _)| *i == 0 || text.as_bytes().get(i - 1) == Some(&b'\n'))
+                .map(|(i, _)| &text[i..]);
+            match after {
+                Some(rest) => {
+                    parse_resources(rest).map_err(|e| format!("error reading helm output: {e}"))
+                }
+                None => Err(format!("could not parse helm output: {first}")),
+            }
+        }
+    }
+}
+
+/// The helm version must be 3.x (kustomize v5.5.0 refuses anything else).
+fn check_version(out: &str) -> Result<(), String> {
+    let re = regex::Regex::new(r"v?\d+(\.\d+)+").map_err(|e| e.to_string())?;
+    let Some(m) = re.find(out) else {
+        return Err(format!("cannot find version string in {out}"));
+    };
+    let v = m.as_str().trim_start_matches('v');
+    if v.split('.').next() != Some("3") {
+        return Err(format!("this plugin requires helm V3 but got v{v}"));
+    }
+    Ok(())
+}
+
+struct HelmRunner<'a> {
+    command: &'a str,
+    chart: &'a str,
+    config_home: &'a Path,
+}
+
+impl HelmRunner<'_> {
+    fn run(&self, args: &[String]) -> Result<Vec<u8>, HelmError> {
+        let home = self.config_home.display();
+        let out = Command::new(self.command)
+            .args(args)
+            .env("HELM_CONFIG_HOME", self.config_home)
+            .env("HELM_CACHE_HOME", format!("{home}/.cache"))
+            .env("HELM_DATA_HOME", format!("{home}/.data"))
+            .output()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => HelmError::HelmMissing {
+                    chart: self.chart.to_string(),
+                    command: self.command.to_string(),
+                },
+                _ => HelmError::HelmFailed {
+                    chart: self.chart.to_string(),
+                    command: self.command.to_string(),
+                    args: args.join(" "),
+                    message: e.to_string(),
+                },
+            })?;
+        if out.status.success() {
+            return Ok(out.stdout);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let message = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(HelmError::HelmFailed {
+            chart: self.chart.to_string(),
+            command: self.command.to_string(),
+            args: args.join(" "),
+            message: if message.is_empty() {
+                format!("exit status {}", out.status.code().unwrap_or(-1))
+            } else {
+                message
+            },
+        })
+    }
+}
+
+/// A temporary directory removed on drop (kustomize's `kustomize-helm-*`).
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new() -> std::io::Result<Self> {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "kubectl-gitops-helm-{}-{n}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn enabled(command: &str) -> HelmSettings {
+        HelmSettings {
+            enabled: true,
+            command: command.to_string(),
+            ..HelmSettings::default()
+        }
+    }
+
+    #[test]
+    fn disabled_error_matches_kustomize() {
+        let configs = chart_configs(
+            None,
+            Some(&[json!({"name": "foo", "repo": "https://example.com"})]),
+            None,
+        );
+        let err = check_enabled(false, &configs).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("trouble configuring builtin HelmChartInflationGenerator with config: `\nname: foo\nrepo: https://example.com\n`: must specify --enable-helm")
+        );
+        assert!(check_enabled(true, &configs).is_ok());
+        assert!(check_enabled(false, &[]).is_ok());
+    }
+
+    #[test]
+    fn globals_merge_sorted_and_empty_fields_dropped() {
+        // Verified against `kubectl kustomize` (the printed config of a disabled chart).
+        let configs = chart_configs(
+            Some(&json!({"chartHome": "mycharts"})),
+            Some(&[json!({
+                "repo": "https://example.com", "name": "foo",
+                "valuesInline": {"b": 1, "a": {"z": 2}}, "releaseName": "rel",
+                "includeCRDs": true, "skipTests": false, "version": "1.2.3",
+                "apiVersions": ["v1", "apps/v1"]
+            })]),
+            None,
+        );
+        assert_eq!(
+            config_text(&configs[0]),
+            "apiVersions:\n- v1\n- apps/v1\nchartHome: mycharts\nincludeCRDs: true\nname: foo\nreleaseName: rel\nrepo: https://example.com\nvaluesInline:\n  a:\n    z: 2\n  b: 1\nversion: 1.2.3\n"
+        );
+    }
+
+    #[test]
+    fn deprecated_entries_are_converted_after_helm_charts() {
+        let configs = chart_configs(
+            None,
+            Some(&[json!({"name": "new"})]),
+            Some(&[json!({
+                "chartName": "old", "chartVersion": "1.0", "chartRepoUrl": "https://r",
+                "chartHome": "ch", "helmHome": "hh", "values": "v.yaml",
+                "releaseNamespace": "ignored", "extraArgs": ["ignored"]
+            })]),
+        );
+        assert_eq!(configs.len(), 2);
+        assert_eq!(
+            configs[0],
+            json!({"chartHome": "ch", "configHome": "hh", "name": "new"})
+        );
+        assert_eq!(
+            configs[1],
+            json!({"chartHome": "ch", "configHome": "hh", "name": "old", "version": "1.0",
+                   "repo": "https://r", "valuesFile": "v.yaml"})
+        );
+        // helmGlobals, when present, wins over the deprecated homes.
+        let configs = chart_configs(
+            Some(&json!({"chartHome": "g"})),
+            None,
+            Some(&[json!({"chartName": "old", "chartHome": "ch"})]),
+        );
+        assert_eq!(configs[0], json!({"chartHome": "g", "name": "old"}));
+    }
+
+    #[test]
+    fn validation() {
+        let s = enabled("helm");
+        let e = configure(&json!({"repo": "r"}), &s)
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.ends_with("`: chart name cannot be empty")));
+        let e = configure(&json!({"name": "a", "valuesMerge": "x"}), &s)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            e.is_some_and(|e| e.ends_with("valuesMerge must be one of [merge override replace]"))
+        );
+        let c = configure(&json!({"name": "a"}), &s).ok();
+        assert_eq!(c.as_ref().map(|c| c.chart_home.as_str()), Some("charts"));
+        assert_eq!(
+            c.as_ref().map(|c| c.values_merge.as_str()),
+            Some("override")
+        );
+    }
+
+    #[test]
+    fn cli_settings_override_the_chart() {
+        let s = HelmSettings {
+            kube_version: Some("1.30".into()),
+            api_versions: vec!["x/v1".into()],
+            debug: true,
+            ..enabled("helm")
+        };
+        let c = configure(
+            &json!({"name": "a", "kubeVersion": "1.20", "apiVersions": ["y/v1"]}),
+            &s,
+        )
+        .ok();
+        assert_eq!(
+            c.map(|c| (c.kube_version, c.api_versions, c.debug)),
+            Some(("1.30".to_string(), vec!["x/v1".to_string()], true))
+        );
+    }
+
+    #[test]
+    fn argv() {
+        let chart = HelmChart {
+            name: "minecraft".into(),
+            version: "3.1.3".into(),
+            repo: "https://charts.example".into(),
+            release_name: "moria".into(),
+            namespace: "games".into(),
+            name_template: "t".into(),
+            api_versions: vec!["a/v1".into(), "b/v1".into()],
+            kube_version: "1.29".into(),
+            include_crds: true,
+            skip_tests: true,
+            skip_hooks: true,
+            debug: true,
+            chart_home: "charts".into(),
+            ..HelmChart::default()
+        };
+        let home = abs_chart_home(&chart, Path::new("/k"));
+        assert_eq!(home, Path::new("/k/charts/minecraft-3.1.3"));
+        let args = template_args(
+            &chart,
+            &home,
+            Path::new("/tmp/v.yaml"),
+            &[PathBuf::from("/k/extra.yaml")],
+        );
+        assert_eq!(
+            args.join(" "),
+            "template moria /k/charts/minecraft-3.1.3/minecraft --namespace games --name-template t -f /tmp/v.yaml -f /k/extra.yaml --api-versions a/v1 --api-versions b/v1 --kube-version 1.29 --include-crds --skip-tests --no-hooks --debug"
+        );
+        assert_eq!(
+            pull_args(&chart, &home).join(" "),
+            "pull --untar --untardir /k/charts/minecraft-3.1.3 --repo https://charts.example minecraft --version 3.1.3"
+        );
+        let oci = HelmChart {
+            repo: "oci://reg.example/charts/".into(),
+            version: String::new(),
+            ..chart.clone()
+        };
+        assert_eq!(
+            pull_args(&oci, Path::new("/k/charts")).join(" "),
+            "pull --untar --untardir /k/charts oci://reg.example/charts/minecraft"
+        );
+        let bare = HelmChart {
+            name: "c".into(),
+            chart_home: "charts".into(),
+            ..HelmChart::default()
+        };
+        let home = abs_chart_home(&bare, Path::new("/k"));
+        assert_eq!(
+            template_args(&bare, &home, Path::new("/v"), &[]).join(" "),
+            "template --generate-name /k/charts/c -f /v"
+        );
+    }
+
+    #[test]
+    fn values_merge_semantics() {
+        let mut file = json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "k": "v"});
+        let inline = json!({"a": {"y": 3}, "l": [9], "k": null, "n": true});
+        if let (Value::Object(f), Value::Object(i)) = (&mut file, &inline) {
+            merge_values(f, i);
+        }
+        assert_eq!(file, json!({"a": {"x": 1, "y": 3}, "l": [9], "n": true}));
+    }
+
+    #[test]
+    fn version_check() {
+        assert!(check_version("v3.14.2+g1234").is_ok());
+        assert_eq!(
+            check_version("v2.17.0").err().as_deref(),
+            Some("this plugin requires helm V3 but got v2.17.0")
+        );
+        assert!(check_version("garbage").is_err());
+    }
+
+    #[test]
+    fn output_with_leading_notes() {
+        let docs = parse_output(
+            "NOTES: hi: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+        );
+        assert_eq!(docs.map(|d| d.len()), Ok(1));
+        let docs = parse_output("---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n");
+        assert_eq!(docs.map(|d| d.len()), Ok(1));
+    }
+
+    #[test]
+    fn missing_binary_is_a_clear_error() {
+        let root = std::env::temp_dir();
+        let e = inflate(
+            &json!({"name": "c"}),
+            &root,
+            true,
+            &enabled("kubectl-gitops-no-such-helm"),
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("helm chart 'c': cannot run 'kubectl-gitops-no-such-helm': not found on PATH (install helm v3 or pass --helm-command)")
+        );
+    }
+
+    /// A stand-in `helm` (a shell script) that records its arguments and prints a
+    /// rendered manifest: exercises the whole plumbing without a real helm.
+    #[test]
+    fn inflates_with_a_fake_helm() {
+        let dir = TempDir::new().ok();
+        let Some(dir) = dir else { return };
+        let root = dir.path.canonicalize().unwrap_or(dir.path.clone());
+        let chart = root.join("charts/demo");
+        let ok = std::fs::create_dir_all(chart.join("templates")).is_ok()
+            && std::fs::write(chart.join("values.yaml"), "replicas: 1\nimage: {tag: a}\n").is_ok();
+        assert!(ok);
+        let log = root.join("argv");
+        let script = root.join("fake-helm");
+        let body = format!(
+            "#!/bin/sh\nif [ \"$1\" = version ]; then echo v3.15.0+gabc; exit 0; fi\necho \"$@\" > '{}'\nfor a in \"$@\"; do case \"$a\" in *kustomize-values.yaml) cp \"$a\" '{}.values';; esac; done\nprintf -- '---\\n# Source: demo/templates/cm.yaml\\napiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: demo\\n'\n",
+            log.display(),
+            log.display()
+        );
+        assert!(std::fs::write(&script, body).is_ok());
+        let chmod = Command::new("chmod").arg("+x").arg(&script).status();
+        assert!(chmod.is_ok_and(|s| s.success()));
+        let docs = inflate(
+            &json!({"name": "demo", "releaseName": "r", "namespace": "ns",
+                    "valuesInline": {"image": {"tag": "b"}}}),
+            &root,
+            true,
+            &enabled(&script.display().to_string()),
+        );
+        assert_eq!(
+            docs.map_err(|e| e.to_string()),
+            Ok(vec![
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "demo"}})
+            ])
+        );
+        let argv = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(argv.starts_with(&format!(
+            "template r {} --namespace ns -f ",
+            chart.display()
+        )));
+        let values = std::fs::read_to_string(root.join("argv.values")).unwrap_or_default();
+        let values: Value = serde_json::from_str(&values).unwrap_or_default();
+        assert_eq!(values, json!({"replicas": 1, "image": {"tag": "b"}}));
+    }
+}
