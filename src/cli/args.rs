@@ -122,6 +122,22 @@ pub struct RenderArgs {
     /// Where files may be loaded from, as kustomize's flag of the same name.
     #[arg(long, value_enum, default_value_t = LoadRestrictorArg::LoadRestrictionsRootOnly)]
     pub load_restrictor: LoadRestrictorArg,
+
+    /// Enable the Helm chart inflator generator (helmCharts), as kustomize's flag.
+    #[arg(long)]
+    pub enable_helm: bool,
+    /// helm command (path to executable).
+    #[arg(long, default_value = "helm")]
+    pub helm_command: String,
+    /// Kubernetes version used by Helm for Capabilities.KubeVersion.
+    #[arg(long)]
+    pub helm_kube_version: Option<String>,
+    /// Kubernetes api versions used by Helm for Capabilities.APIVersions.
+    #[arg(long, value_delimiter = ',')]
+    pub helm_api_versions: Vec<String>,
+    /// Enable debug output from the Helm chart inflator generator.
+    #[arg(long)]
+    pub helm_debug: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

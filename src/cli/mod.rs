@@ -49,6 +49,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let dir = target::resolve(args.target.as_deref(), cli.root.as_deref())?;
             let options = render::Options {
                 load_restrictor: args.load_restrictor.into(),
+                git_cache_dir: None,
+                helm: render::helm::HelmSettings {
+                    enabled: args.enable_helm,
+                    command: args.helm_command.clone(),
+                    kube_version: args.helm_kube_version.clone(),
+                    api_versions: args.helm_api_versions.clone(),
+                    debug: args.helm_debug,
+                },
             };
             let out = render::build(&dir, &options)?;
             print_warnings(&out.warnings)?;

@@ -12,7 +12,7 @@ use super::loader::{self, Entry, LoadRestrictor, Loader};
 use super::resmap::ResMap;
 use super::resource::Resource;
 use super::transform::{images, metadata, namespace, prefix_suffix, replicas};
-use super::{fieldspec, hash, nameref, order, patches};
+use super::{fieldspec, hash, helm, nameref, order, patches, remote};
 use crate::yaml::parse;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,10 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub load_restrictor: LoadRestrictor,
+    /// Where git clones are cached; `None` = `remote::default_cache_dir()`.
+    pub git_cache_dir: Option<PathBuf>,
+    /// `--enable-helm` and the other `--helm-*` flags.
+    pub helm: super::helm::HelmSettings,
 }
 
 /// A finished build: resources in output order, and kustomize's warnings for stderr.
@@ -40,6 +44,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         options,
         warnings: Vec::new(),
         chain: Vec::new(),
+        clones: Vec::new(),
         top_kustomization: None,
     };
     let mut acc = Accumulation::default();
@@ -93,6 +98,8 @@ struct Builder<'o> {
     warnings: Vec<String>,
     /// Directories being built, outermost first.
     chain: Vec<PathBuf>,
+    /// Git clones being built (raw URL, clone directory), outermost first.
+    clones: Vec<(String, PathBuf)>,
     /// The top-level kustomization, whose `sortOptions` decide the output order.
     top_kustomization: Option<Kustomization>,
 }
@@ -109,7 +116,12 @@ impl Builder<'_> {
             message,
         })?;
         self.warnings.extend(loaded.warnings);
-        let restrictor = self.options.load_restrictor;
+        // Kustomizations inside a git clone are always root-restricted.
+        let restrictor = if self.clones.is_empty() {
+            self.options.load_restrictor
+        } else {
+            LoadRestrictor::RootOnly
+        };
         Ok((
             loaded.kustomization,
             Loader {
@@ -157,14 +169,17 @@ impl Builder<'_> {
                     acc.resources.append_all(new)?;
                 }
                 Entry::Dir(sub) => {
-                    if let Some(visited) = self.chain.iter().find(|v| v.starts_with(&sub)) {
-                        return Err(RenderError::Cycle {
-                            kustomization: kfile.clone(),
-                            dir: visited.clone(),
-                        });
-                    }
+                    self.check_base(&kfile, &sub)?;
                     let mut sub_acc = Accumulation::default();
                     self.accumulate(&sub, &mut sub_acc, Role::Resource)?;
+                    acc.resources.append_all(sub_acc.resources.into_vec())?;
+                    acc.config
+                        .merge(&sub_acc.config)
+                        .map_err(|m| RenderError::transform(&kfile, m))?;
+                }
+                Entry::Remote(spec) => {
+                    let mut sub_acc = Accumulation::default();
+                    self.accumulate_remote(&kfile, &spec, &mut sub_acc, Role::Resource)?;
                     acc.resources.append_all(sub_acc.resources.into_vec())?;
                     acc.config
                         .merge(&sub_acc.config)
@@ -199,10 +214,42 @@ impl Builder<'_> {
             )?;
         }
 
+        let charts = helm::chart_configs(
+            k.helm_globals.as_ref(),
+            k.helm_charts.as_deref(),
+            k.helm_chart_inflation_generator.as_deref(),
+        );
+        let helm_err = |source| RenderError::Helm {
+            kustomization: kfile.clone(),
+            source,
+        };
+        helm::check_enabled(self.options.helm.enabled, &charts).map_err(helm_err)?;
+        for config in &charts {
+            let docs = helm::inflate(
+                config,
+                &loader.root,
+                loader.restrictor == LoadRestrictor::RootOnly,
+                &self.options.helm,
+            )
+            .map_err(helm_err)?;
+            let origin = kfile.display().to_string();
+            let mut generated = Vec::new();
+            for doc in docs {
+                expand(doc, &origin, &mut generated)?;
+            }
+            // kustomize absorbs generated objects; plain appends are enough while no
+            // chart output collides with an existing id.
+            acc.resources.append_all(generated)?;
+        }
+
         for entry in k.components.iter().flatten() {
             match loader.entry(entry)? {
                 Entry::Dir(sub) => {
+                    self.check_base(&kfile, &sub)?;
                     self.accumulate(&sub, acc, Role::Component)?;
+                }
+                Entry::Remote(spec) => {
+                    self.accumulate_remote(&kfile, &spec, acc, Role::Component)?;
                 }
                 Entry::File(_) => {
                     return Err(RenderError::BadEntry {
@@ -223,10 +270,77 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// A local base: no cycle, and inside the clone when built from one.
+    fn check_base(&self, kfile: &Path, sub: &Path) -> Result<()> {
+        if let Some(visited) = self.chain.iter().find(|v| v.starts_with(sub)) {
+            return Err(RenderError::Cycle {
+                kustomization: kfile.to_path_buf(),
+                dir: visited.clone(),
+            });
+        }
+        if let Some((url, clone)) = self.clones.last() {
+            if !sub.starts_with(clone) {
+                return Err(RenderError::transform(
+                    kfile,
+                    format!(
+                        "base '{}' is outside of the repository '{url}' it is referenced from",
+                        sub.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Clones (or reuses) a remote base and builds it.
+    fn accumulate_remote(
+        &mut self,
+        kfile: &Path,
+        spec: &remote::RepoSpec,
+        acc: &mut Accumulation,
+        role: Role,
+    ) -> Result<()> {
+        if let Some((prev, _)) = self.clones.iter().find(|(u, _)| u.starts_with(&spec.raw)) {
+            return Err(RenderError::transform(
+                kfile,
+                format!(
+                    "cycle detected: URI '{}' referenced by previous URI '{prev}'",
+                    spec.raw
+                ),
+            ));
+        }
+        if let Some(w) = &spec.warning {
+            self.warnings.push(w.clone());
+        }
+        let cache = self
+            .options
+            .git_cache_dir
+            .clone()
+            .unwrap_or_else(remote::default_cache_dir);
+        let dir = remote::fetch(spec, &cache).map_err(|source| RenderError::Remote {
+            kustomization: kfile.to_path_buf(),
+            source,
+        })?;
+        // The clone root is the build directory minus the subdirectory.
+        let mut clone = dir.clone();
+        for _ in Path::new(&spec.subdir)
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            clone.pop();
+        }
+        self.clones.push((spec.raw.clone(), clone));
+        let result = self.accumulate(&dir, acc, role);
+        self.clones.pop();
+        result.map(|_| ())
+    }
+}
+
 /// Fields we do not build yet: failing is better than printing something kustomize
 /// would not.
 fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
-    let fields: [(&str, bool); 10] = [
+    let fields: [(&str, bool); 8] = [
         ("openapi", k.openapi.is_some()),
         (
             "replacements",
@@ -245,16 +359,6 @@ fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
         (
             "validators",
             k.validators.as_ref().is_some_and(|v| !v.is_empty()),
-        ),
-        (
-            "helmCharts",
-            k.helm_charts.as_ref().is_some_and(|v| !v.is_empty()),
-        ),
-        (
-            "helmChartInflationGenerator",
-            k.helm_chart_inflation_generator
-                .as_ref()
-                .is_some_and(|v| !v.is_empty()),
         ),
         (
             "buildMetadata",

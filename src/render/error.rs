@@ -54,6 +54,20 @@ pub enum RenderError {
 
     #[error("{message}")]
     Build { message: String },
+
+    #[error("{}: {source}", kustomization.display())]
+    Remote {
+        kustomization: PathBuf,
+        #[source]
+        source: super::remote::RemoteError,
+    },
+
+    #[error("{}: {source}", kustomization.display())]
+    Helm {
+        kustomization: PathBuf,
+        #[source]
+        source: super::helm::HelmError,
+    },
 }
 
 impl RenderError {

@@ -30,6 +30,8 @@ pub struct Loader {
 pub enum Entry {
     File(PathBuf),
     Dir(PathBuf),
+    /// A git repository to clone (kustomize tries a local file of that name first).
+    Remote(super::remote::RepoSpec),
 }
 
 impl Loader {
@@ -76,6 +78,20 @@ impl Loader {
     /// (anywhere, but not absolute).
     pub fn entry(&self, rel: &str) -> Result<Entry> {
         let joined = self.root.join(rel);
+        if !joined.is_file() {
+            let remote_err = |source| RenderError::Remote {
+                kustomization: self.kustomization_file.clone(),
+                source,
+            };
+            match super::remote::classify(rel) {
+                Ok(Some(super::remote::Remote::Git(spec))) => return Ok(Entry::Remote(spec)),
+                Ok(Some(super::remote::Remote::HttpFile(url))) => {
+                    return Err(remote_err(super::remote::RemoteError::HttpFile { url }))
+                }
+                Err(e) => return Err(remote_err(e)),
+                Ok(None) => {}
+            }
+        }
         match std::fs::metadata(&joined) {
             Ok(m) if m.is_dir() => {
                 if Path::new(rel).is_absolute() {

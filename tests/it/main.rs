@@ -2,6 +2,7 @@
 //! tests against the test plane.
 
 mod plugin_manifest;
+mod remote;
 mod render;
 
 mod cluster_proof;
