@@ -8,4 +8,5 @@ pub mod cli;
 pub mod cluster;
 pub mod diff;
 pub mod render;
+pub mod sync;
 pub mod yaml;

@@ -34,6 +34,74 @@ pub enum Command {
         after_help = "Examples:\n  kubectl gitops diff dev\n  kubectl gitops diff dev -o json --context staging\n  kubectl gitops diff dev --ignore Deployment.apps/web:/spec/replicas\n  KUBECTL_EXTERNAL_DIFF='meld' kubectl gitops diff dev"
     )]
     Diff(DiffArgs),
+    /// Apply an env with server-side apply, prune what left Git, wait for health.
+    #[command(
+        after_help = "Examples:\n  kubectl gitops sync dev --prune\n  kubectl gitops sync dev --dry-run -o json\n  kubectl gitops sync dev --prune --watch --interval 30s\n\nExit codes: 0 converged and healthy, 1 applied but not healthy within --timeout, 2 error."
+    )]
+    Sync(SyncArgs),
+    /// Sync state and health of every object of an env, and what revision is deployed.
+    #[command(
+        after_help = "Examples:\n  kubectl gitops status dev\n  kubectl gitops status dev -o json"
+    )]
+    Status(StatusArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SyncArgs {
+    /// An env name (resolved as <root>/envs/<name>) or a directory; default: the current directory.
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterFlags,
+    /// Delete objects of this env's inventory that are no longer in Git.
+    #[arg(long)]
+    pub prune: bool,
+    /// Show what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait until every object is healthy (the default).
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+    /// Do not wait for health.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for health (e.g. 90s, 5m).
+    #[arg(long, default_value = "5m", value_parser = super::env::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Take over fields another field manager owns.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Delete and recreate objects whose change touches an immutable field.
+    #[arg(long)]
+    pub force_replace: bool,
+    /// Output format of the report.
+    #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
+    pub output: DiffOutput,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Ignore a field: `[Kind[.group][/name]:]/json/pointer` (repeatable); adds to .gitops/ignore.yaml.
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Keep converging: re-render and re-apply every --interval until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    /// Interval of --watch (e.g. 30s, 5m).
+    #[arg(long, default_value = "30s", value_parser = super::env::parse_duration)]
+    pub interval: std::time::Duration,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    /// An env name (resolved as <root>/envs/<name>) or a directory; default: the current directory.
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterFlags,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
+    pub output: DiffOutput,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
 }
 
 /// kubectl's connection flags (kubectl passes them to plugins unparsed).

@@ -4,6 +4,10 @@
 
 mod args;
 mod diff;
+mod env;
+mod progress;
+mod status;
+mod sync;
 mod target;
 
 pub use args::{Cli, Command, OutputFormat};
@@ -21,6 +25,8 @@ pub enum CliError {
     Usage(String),
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -71,6 +77,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff(args) => diff::run(args, cli.root.as_deref()),
+        Command::Sync(args) => sync::run(args, cli.root.as_deref()),
+        Command::Status(args) => status::run(args, cli.root.as_deref()),
         Command::Envs => {
             let root = target::root(cli.root.as_deref())?;
             let stdout = std::io::stdout();

@@ -28,6 +28,11 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
             .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?,
         None => Kubeconfig::read().map_err(|e| ClusterError::Config(e.to_string()))?,
     };
+    let context = args
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .unwrap_or_default();
     let options = KubeConfigOptions {
         context: args.context.clone(),
         cluster: None,
@@ -67,6 +72,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         client,
         default_namespace,
         server,
+        context,
         discovery: Arc::new(tokio::sync::Mutex::new(HashMap::new())),
         limiter: Arc::new(RateLimiter::new(
             if args.qps > 0.0 { args.qps } else { 50.0 },

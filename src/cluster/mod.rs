@@ -5,6 +5,7 @@
 //! the verb.
 
 pub mod applyset;
+pub mod binding;
 mod client;
 mod discovery;
 mod error;
@@ -32,6 +33,8 @@ pub struct Cluster {
     pub default_namespace: String,
     /// The API server URL, for messages and env bindings.
     pub server: String,
+    /// The kube context in use (explicit `--context`, else the kubeconfig's current one).
+    pub context: String,
     discovery: Arc<Mutex<HashMap<Gvk, Option<Resolved>>>>,
     limiter: Arc<ratelimit::RateLimiter>,
 }

@@ -235,7 +235,7 @@ pub async fn leftovers(
     Ok(out)
 }
 
-async fn compare(
+pub async fn compare(
     cluster: &Cluster,
     desired: Value,
     resolved: Option<&Resolved>,

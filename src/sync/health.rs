@@ -30,7 +30,9 @@ pub fn assess(obj: &Value) -> (Health, String) {
     let status = obj.get("status");
     let int = |v: Option<&Value>| v.and_then(Value::as_i64).unwrap_or(0);
     let generation = int(obj.get("metadata").and_then(|m| m.get("generation")));
-    let observed = status.and_then(|s| s.get("observedGeneration")).and_then(Value::as_i64);
+    let observed = status
+        .and_then(|s| s.get("observedGeneration"))
+        .and_then(Value::as_i64);
     let condition = |t: &str| -> Option<(&str, &str)> {
         status?
             .get("conditions")?
@@ -56,7 +58,10 @@ pub fn assess(obj: &Value) -> (Health, String) {
     match kind {
         "Deployment" | "StatefulSet" | "ReplicaSet" => {
             if stale(observed) {
-                return (Health::Progressing, "the controller has not observed the latest generation".into());
+                return (
+                    Health::Progressing,
+                    "the controller has not observed the latest generation".into(),
+                );
             }
             if let Some(("True", msg)) = condition("ReplicaFailure") {
                 return (Health::Degraded, msg.to_string());
@@ -67,8 +72,16 @@ pub fn assess(obj: &Value) -> (Health, String) {
                 }
             }
             let s = |f: &str| int(status.and_then(|s| s.get(f)));
-            let updated = if kind == "ReplicaSet" { s("replicas") } else { s("updatedReplicas") };
-            let ready = if kind == "Deployment" { s("availableReplicas") } else { s("readyReplicas") };
+            let updated = if kind == "ReplicaSet" {
+                s("replicas")
+            } else {
+                s("updatedReplicas")
+            };
+            let ready = if kind == "Deployment" {
+                s("availableReplicas")
+            } else {
+                s("readyReplicas")
+            };
             if updated < spec_replicas || ready < spec_replicas || s("replicas") > spec_replicas {
                 return (
                     Health::Progressing,
@@ -79,7 +92,10 @@ pub fn assess(obj: &Value) -> (Health, String) {
         }
         "DaemonSet" => {
             if stale(observed) {
-                return (Health::Progressing, "the controller has not observed the latest generation".into());
+                return (
+                    Health::Progressing,
+                    "the controller has not observed the latest generation".into(),
+                );
             }
             let s = |f: &str| int(status.and_then(|s| s.get(f)));
             let desired = s("desiredNumberScheduled");
@@ -125,7 +141,10 @@ pub fn assess(obj: &Value) -> (Health, String) {
         },
         _ => {
             if observed.is_some() && stale(observed) {
-                return (Health::Progressing, "the controller has not observed the latest generation".into());
+                return (
+                    Health::Progressing,
+                    "the controller has not observed the latest generation".into(),
+                );
             }
             match condition("Ready") {
                 Some(("False", msg)) => (Health::Progressing, msg.to_string()),

@@ -33,7 +33,10 @@ pub fn wave(obj: &Value) -> Result<i64, String> {
     {
         None => Ok(0),
         Some(Value::String(s)) => s.trim().parse().map_err(|_| {
-            format!("{}: annotation {WAVE_ANNOTATION} must be an integer, not '{s}'", ObjectRef::of(obj))
+            format!(
+                "{}: annotation {WAVE_ANNOTATION} must be an integer, not '{s}'",
+                ObjectRef::of(obj)
+            )
         }),
         Some(other) => Err(format!(
             "{}: annotation {WAVE_ANNOTATION} must be a string holding an integer, not {other}",
@@ -81,7 +84,9 @@ mod tests {
         ];
         let order: Vec<Vec<usize>> = steps(&objs).unwrap().into_iter().map(|(_, v)| v).collect();
         assert_eq!(order, vec![vec![3], vec![2], vec![4], vec![0], vec![1]]);
-        let bad = vec![json!({"kind": "X", "metadata": {"name": "x", "annotations": {WAVE_ANNOTATION: "soon"}}})];
+        let bad = vec![
+            json!({"kind": "X", "metadata": {"name": "x", "annotations": {WAVE_ANNOTATION: "soon"}}}),
+        ];
         assert!(steps(&bad).is_err());
     }
 }

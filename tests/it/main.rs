@@ -6,4 +6,5 @@ mod remote;
 mod render;
 
 mod cluster_proof;
+mod gitops;
 mod testplane;

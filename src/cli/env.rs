@@ -1,0 +1,143 @@
+//! What every cluster command does first: resolve the env, render it, read its ignore
+//! rules and binding, connect with kubectl's flags, and refuse a cluster that contradicts
+//! the binding (unless `--context` was given explicitly).
+
+use super::args::ClusterFlags;
+use super::{target, CliError};
+use crate::cluster::{self, binding, Cluster};
+use crate::diff::ignore::IgnoreRules;
+use crate::render;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub struct Env {
+    pub dir: PathBuf,
+    pub root: PathBuf,
+    pub name: String,
+    pub binding: Option<binding::Binding>,
+    pub ignore: IgnoreRules,
+}
+
+impl Env {
+    pub fn resolve(
+        target_arg: Option<&str>,
+        root_flag: Option<&Path>,
+        ignore_flags: &[String],
+    ) -> Result<Env, CliError> {
+        let dir = target::resolve(target_arg, root_flag)?;
+        let root = target::root(root_flag)?;
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_string()))
+            .unwrap_or_else(|| "default".to_string());
+        let binding = binding::load(&root, &name).map_err(CliError::Usage)?;
+        let ignore = IgnoreRules::load(&root, ignore_flags).map_err(CliError::Usage)?;
+        Ok(Env {
+            dir,
+            root,
+            name,
+            binding,
+            ignore,
+        })
+    }
+
+    /// Renders the env; warnings go to stderr.
+    pub fn render(&self) -> Result<Vec<Value>, CliError> {
+        let built = render::build(&self.dir, &render::Options::default())?;
+        super::print_warnings(&built.warnings)?;
+        Ok(built.resources.into_iter().map(|r| r.obj).collect())
+    }
+
+    /// The Git revision of the repository (`+dirty` when the work tree has changes).
+    pub fn revision(&self) -> Option<String> {
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(&self.root)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        };
+        let head = git(&["rev-parse", "HEAD"])?;
+        let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+        Some(if dirty { format!("{head}+dirty") } else { head })
+    }
+
+    /// Connects and checks the binding.
+    pub async fn connect(&self, flags: &ClusterFlags) -> Result<Cluster, CliError> {
+        let mut args = connect_args(flags);
+        if args.namespace.is_none() {
+            args.namespace = self.binding.as_ref().and_then(|b| b.namespace.clone());
+        }
+        let cluster = cluster::connect(&args).await?;
+        if let (Some(b), None) = (&self.binding, &flags.context) {
+            binding::check(&self.name, b, &cluster.context, &cluster.server)
+                .map_err(CliError::Usage)?;
+        }
+        Ok(cluster)
+    }
+}
+
+pub fn connect_args(flags: &ClusterFlags) -> cluster::ConnectArgs {
+    cluster::ConnectArgs {
+        kubeconfig: flags.kubeconfig.clone(),
+        context: flags.context.clone(),
+        namespace: flags.namespace.clone(),
+        qps: flags.qps,
+        burst: flags.burst,
+        timeout: Duration::from_secs(flags.request_timeout.max(1)),
+    }
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// Parses `30s`, `5m`, `1h`, `1h30m` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().map_err(|_| format!("invalid duration '{s}'"))?;
+        num.clear();
+        total += match c {
+            'h' => n * 3600,
+            'm' => n * 60,
+            's' => n,
+            _ => return Err(format!("invalid duration '{s}' (use s, m or h)")),
+        };
+    }
+    if !num.is_empty() {
+        return Err(format!("invalid duration '{s}' (missing unit)"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("5m3").is_err());
+    }
+}

@@ -1,0 +1,141 @@
+//! `kubectl gitops status`: per object sync state (Synced/OutOfSync) and health, the
+//! overall verdict, and the revision last synced (from the inventory parent).
+
+use super::args::{DiffOutput, StatusArgs};
+use super::env::{runtime, Env};
+use super::CliError;
+use crate::cluster::applyset::ApplySet;
+use crate::cluster::ObjectRef;
+use crate::diff::{self, DriftClass};
+use crate::sync::{self, health};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliError> {
+    let env = Env::resolve(args.target.as_deref(), root_flag, &[])?;
+    let desired = env.render()?;
+    let (rows, parent, server) = runtime()?.block_on(async {
+        let cluster = env.connect(&args.cluster).await?;
+        let set = ApplySet::for_env(&env.name, &cluster.default_namespace);
+        let options = diff::DiffOptions {
+            concurrency: args.concurrency,
+            ignore: env.ignore.clone(),
+            applyset: Some(set.clone()),
+        };
+        let report = diff::compute(&cluster, desired, &options).await?;
+        let mut rows = Vec::new();
+        for d in report.objects {
+            let (h, reason) = match cluster.resolve(&d.object.gvk()).await? {
+                Some(res) => match cluster.get(&res, &d.object).await? {
+                    Some(live) => health::assess(&live),
+                    None => (health::Health::Missing, "not on the cluster".to_string()),
+                },
+                None => (health::Health::Missing, "kind not served".to_string()),
+            };
+            rows.push((d.object, d.class, h, reason));
+        }
+        let parent_ref = ObjectRef {
+            group: String::new(),
+            version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: set.namespace.clone(),
+            name: set.name.clone(),
+        };
+        let parent = match cluster.resolve(&parent_ref.gvk()).await? {
+            Some(cm) => cluster.get(&cm, &parent_ref).await?,
+            None => None,
+        };
+        Ok::<_, CliError>((rows, parent, cluster.server.clone()))
+    })?;
+    let ann = |k: &str| {
+        parent
+            .as_ref()
+            .map(|p| {
+                crate::render::resource::str_at(p, &["metadata", "annotations", k]).to_string()
+            })
+            .filter(|s| !s.is_empty())
+    };
+    let synced = rows.iter().all(|r| r.1 == DriftClass::InSync);
+    let overall_health = if rows.iter().any(|r| r.2 == health::Health::Degraded) {
+        "Degraded"
+    } else if rows
+        .iter()
+        .any(|r| r.2 == health::Health::Missing && r.1 != DriftClass::Prune)
+    {
+        "Missing"
+    } else if rows.iter().any(|r| r.2 == health::Health::Progressing) {
+        "Progressing"
+    } else {
+        "Healthy"
+    };
+    let sync_word = |c: DriftClass| match c {
+        DriftClass::InSync => "Synced",
+        DriftClass::Prune => "OutOfSync (prune)",
+        _ => "OutOfSync",
+    };
+    let stdout = std::io::stdout();
+    let mut o = stdout.lock();
+    match args.output {
+        DiffOutput::Json => {
+            let doc = json!({
+                "env": env.name,
+                "server": server,
+                "sync": if synced { "Synced" } else { "OutOfSync" },
+                "health": overall_health,
+                "revision": ann(sync::REVISION_ANNOTATION),
+                "syncedAt": ann(sync::SYNCED_AT_ANNOTATION),
+                "objects": rows.iter().map(|(r, c, h, reason)| json!({
+                    "group": r.group, "version": r.version, "kind": r.kind,
+                    "namespace": r.namespace, "name": r.name,
+                    "sync": sync_word(*c), "class": c, "health": h, "reason": reason,
+                })).collect::<Vec<Value>>(),
+            });
+            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            s.push('\n');
+            o.write_all(s.as_bytes())?;
+        }
+        DiffOutput::Text => {
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "env {} on {}: {}, {}",
+                env.name,
+                server,
+                if synced { "Synced" } else { "OutOfSync" },
+                overall_health
+            );
+            let _ = writeln!(
+                out,
+                "last sync: revision {} at {}",
+                ann(sync::REVISION_ANNOTATION).unwrap_or_else(|| "-".into()),
+                ann(sync::SYNCED_AT_ANNOTATION).unwrap_or_else(|| "never".into())
+            );
+            let width = rows
+                .iter()
+                .map(|r| r.0.to_string().len())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:<17}  {:<11}  REASON",
+                "OBJECT", "SYNC", "HEALTH"
+            );
+            for (r, c, h, reason) in &rows {
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {:<17}  {:<11}  {reason}",
+                    r.to_string(),
+                    sync_word(*c),
+                    h.label()
+                );
+            }
+            o.write_all(out.as_bytes())?;
+        }
+    }
+    o.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
