@@ -12,7 +12,7 @@ use super::loader::{self, Entry, LoadRestrictor, Loader};
 use super::resmap::ResMap;
 use super::resource::Resource;
 use super::transform::{images, metadata, namespace, prefix_suffix, replicas};
-use super::{fieldspec, hash, helm, nameref, order, patches, remote};
+use super::{fieldspec, hash, helm, nameref, order, patches, remote, replacements, vars};
 use crate::yaml::parse;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -46,6 +46,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         chain: Vec::new(),
         clones: Vec::new(),
         top_kustomization: None,
+        vars: Vec::new(),
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
@@ -61,6 +62,9 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     }
     nameref::fix(&mut resources, &config.name_reference)
         .map_err(|m| RenderError::transform(&top, m))?;
+    let var_warnings = vars::resolve(&mut resources, &builder.vars, &config.var_reference)
+        .map_err(|m| RenderError::transform(&top, m))?;
+    builder.warnings.extend(var_warnings);
     resources.retain(|r| {
         r.annotations()
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -102,6 +106,8 @@ struct Builder<'o> {
     clones: Vec<(String, PathBuf)>,
     /// The top-level kustomization, whose `sortOptions` decide the output order.
     top_kustomization: Option<Kustomization>,
+    /// Every kustomization's `vars`, merged upward; resolved once at the top.
+    vars: Vec<vars::Var>,
 }
 
 impl Builder<'_> {
@@ -262,6 +268,11 @@ impl Builder<'_> {
         }
 
         transform(acc, &k, &loader)?;
+        if let Some(entries) = k.vars.as_ref().filter(|v| !v.is_empty()) {
+            let fail = |m: String| RenderError::transform(&kfile, m);
+            let declared = vars::parse(entries).map_err(fail)?;
+            vars::merge(&mut self.vars, declared).map_err(fail)?;
+        }
         self.chain.pop();
         if role == Role::Top {
             self.top_kustomization = Some(k);
@@ -340,13 +351,8 @@ impl Builder<'_> {
 /// Fields we do not build yet: failing is better than printing something kustomize
 /// would not.
 fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
-    let fields: [(&str, bool); 8] = [
+    let fields: [(&str, bool); 6] = [
         ("openapi", k.openapi.is_some()),
-        (
-            "replacements",
-            k.replacements.as_ref().is_some_and(|v| !v.is_empty()),
-        ),
-        ("vars", k.vars.as_ref().is_some_and(|v| !v.is_empty())),
         ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
         (
             "generators",
@@ -426,6 +432,11 @@ fn transform(acc: &mut Accumulation, k: &Kustomization, loader: &Loader) -> Resu
     for image in k.images.iter().flatten() {
         images::apply(ra, image, &config.images).map_err(fail)?;
     }
+    if let Some(entries) = k.replacements.as_ref().filter(|r| !r.is_empty()) {
+        let load = |path: &str| loader.read_string(path).map_err(|e| e.to_string());
+        let list = replacements::parse(entries, &load).map_err(fail)?;
+        replacements::apply(ra, &list).map_err(fail)?;
+    }
     Ok(())
 }
 
@@ -435,7 +446,7 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
         path: path.to_path_buf(),
         message: loader::io_reason(&e),
     })?;
-    let docs = parse::parse_resources(&text).map_err(|e| RenderError::Yaml {
+    let docs = parse::parse_resource_file(&text).map_err(|e| RenderError::Yaml {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
@@ -505,8 +516,8 @@ const STRIPPED_ANNOTATIONS: &[&str] = &[
     "alpha.config.kubernetes.io/transformations",
 ];
 
-/// Removes kustomize's build-only annotations; an annotation map left empty (or `null`)
-/// is removed, as kustomize does.
+/// Removes kustomize's build-only annotations and writes the others as strings; an
+/// annotation map left empty (or `null`) is removed, as kustomize does.
 fn strip_build_metadata(obj: &mut Value) {
     let Some(Value::Object(meta)) = obj.get_mut("metadata") else {
         return;
@@ -517,6 +528,12 @@ fn strip_build_metadata(obj: &mut Value) {
                 !k.starts_with("internal.config.kubernetes.io/")
                     && !STRIPPED_ANNOTATIONS.contains(&k.as_str())
             });
+            // kustomize rewrites annotations as a string map on the way out.
+            for v in ann.values_mut() {
+                if let Value::Number(_) | Value::Bool(_) = v {
+                    *v = Value::String(v.to_string());
+                }
+            }
             ann.is_empty()
         }
         Some(Value::Null) => true,

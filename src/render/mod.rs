@@ -19,12 +19,14 @@ pub mod nameref;
 pub mod order;
 pub mod patches;
 pub mod remote;
+pub mod replacements;
 pub mod resmap;
 pub mod resource;
 pub mod selector;
 pub mod smp;
 pub mod smp_schema;
 pub mod transform;
+pub mod vars;
 
 pub use build::{build, Options, Output};
 pub use error::RenderError;

@@ -111,8 +111,17 @@ pub fn split_documents(text: &str) -> Result<Vec<String>, YamlError> {
 /// Parses every YAML document of `text` (no kyaml splitting) into values. Empty documents
 /// come back as `Value::Null`.
 pub fn parse_stream(text: &str, dialect: Dialect) -> Result<Vec<Value>, YamlError> {
+    parse_stream_with(text, dialect, false)
+}
+
+fn parse_stream_with(
+    text: &str,
+    dialect: Dialect,
+    raw_annotations: bool,
+) -> Result<Vec<Value>, YamlError> {
     let mut builder = Builder {
         dialect,
+        raw_annotations,
         anchors: HashMap::new(),
         stack: Vec::new(),
         docs: Vec::new(),
@@ -129,11 +138,22 @@ pub fn parse_stream(text: &str, dialect: Dialect) -> Result<Vec<Value>, YamlErro
 /// Parses one file's worth of resources the way kyaml reads them: split on `---` lines,
 /// then every YAML document of every piece; empty documents are dropped.
 pub fn parse_resources(text: &str) -> Result<Vec<Value>, YamlError> {
+    parse_documents(text, false)
+}
+
+/// Like [`parse_resources`], for resource files: annotation values keep their source
+/// text, as kustomize prints them (`a: 7` comes out as `a: "7"`). Patches keep typed
+/// values, where `null` deletes.
+pub fn parse_resource_file(text: &str) -> Result<Vec<Value>, YamlError> {
+    parse_documents(text, true)
+}
+
+fn parse_documents(text: &str, raw_annotations: bool) -> Result<Vec<Value>, YamlError> {
     let mut out = Vec::new();
     let mut line_offset = 0usize;
     for doc in split_documents(text)? {
         let lines = doc.matches('\n').count() + 1;
-        let values = parse_stream(&doc, Dialect::Core).map_err(|mut e| {
+        let values = parse_stream_with(&doc, Dialect::Core, raw_annotations).map_err(|mut e| {
             if let Some(l) = e.line {
                 let real = l + line_offset;
                 e = YamlError::at(real, strip_line_prefix(&e.message));
@@ -175,12 +195,31 @@ enum Frame {
 
 struct Builder {
     dialect: Dialect,
+    /// Keep `metadata.annotations` values as their source text (resource files).
+    raw_annotations: bool,
     anchors: HashMap<usize, Value>,
     stack: Vec<Frame>,
     docs: Vec<Value>,
 }
 
 impl Builder {
+    /// Whether the next value is one of `metadata.annotations` of a top-level object.
+    fn in_annotations(&self) -> bool {
+        fn key(f: &Frame) -> Option<&str> {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => Some(k.as_str()),
+                _ => None,
+            }
+        }
+        self.stack.len() == 3
+            && key(&self.stack[0]) == Some("metadata")
+            && key(&self.stack[1]) == Some("annotations")
+            && matches!(self.stack[2], Frame::Map { key: Some(_), .. })
+    }
+
     fn event(&mut self, event: Event<'_>, line: usize) -> Result<(), YamlError> {
         match event {
             Event::Nothing
@@ -206,8 +245,14 @@ impl Builder {
                     }
                     return Ok(());
                 }
-                let value = resolve_scalar(&text, style, tag.as_deref(), self.dialect)
-                    .map_err(|m| YamlError::at(line, m))?;
+                let value = if self.raw_annotations && self.in_annotations() && tag.is_none() {
+                    // kustomize keeps annotation values as their source text (`7`, `1.50`,
+                    // `null` print as strings), so they are never typed.
+                    Value::String(text.to_string())
+                } else {
+                    resolve_scalar(&text, style, tag.as_deref(), self.dialect)
+                        .map_err(|m| YamlError::at(line, m))?
+                };
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
                 }

@@ -8,7 +8,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{
@@ -313,6 +313,83 @@ async fn cluster_restricted_user_rbac() {
         .patch(&name, &PatchParams::apply("proof"), &Patch::Apply(&cm))
         .await
         .expect("admin may apply anywhere");
+}
+
+/// Polls `check` every 200 ms until it returns `Some`, for at most `secs` seconds.
+async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs}s waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn cluster_controllers_reconcile() {
+    let Some(plane) = testplane::plane() else {
+        return;
+    };
+    let client = testplane::admin_client(plane).await;
+    let ns = testplane::namespace("proof-kcm").await;
+
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    deployments
+        .patch(
+            "web",
+            &PatchParams::apply("proof"),
+            &Patch::Apply(deployment("web", 1)),
+        )
+        .await
+        .expect("apply deployment");
+    let replicasets: Api<ReplicaSet> = Api::namespaced(client.clone(), &ns);
+    let owner = eventually(
+        60,
+        "a ReplicaSet from the deployment controller",
+        || async {
+            let list = replicasets.list(&ListParams::default()).await.ok()?;
+            let rs = list.items.into_iter().next()?;
+            rs.metadata
+                .owner_references?
+                .into_iter()
+                .next()
+                .map(|o| o.name)
+        },
+    )
+    .await;
+    assert_eq!(owner, "web");
+
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    eventually(60, "kube-root-ca.crt in the new namespace", || async {
+        configmaps.get_opt("kube-root-ca.crt").await.ok().flatten()
+    })
+    .await;
+
+    let namespaces: Api<Namespace> = Api::all(client);
+    namespaces
+        .delete(&ns, &Default::default())
+        .await
+        .expect("delete namespace");
+    eventually(
+        90,
+        "the namespace controller to finish deleting",
+        || async {
+            match namespaces.get_opt(&ns).await {
+                Ok(None) => Some(()),
+                _ => None,
+            }
+        },
+    )
+    .await;
 }
 
 #[test]
