@@ -12,7 +12,7 @@ use super::loader::{self, Entry, LoadRestrictor, Loader};
 use super::resmap::ResMap;
 use super::resource::Resource;
 use super::transform::{images, metadata, namespace, prefix_suffix, replicas};
-use super::{fieldspec, hash, helm, nameref, order, patches, remote, replacements, vars};
+use super::{fieldspec, hash, helm, nameref, order, patches, plugins, remote, replacements, vars};
 use crate::yaml::parse;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -248,6 +248,11 @@ impl Builder<'_> {
             acc.resources.append_all(generated)?;
         }
 
+        let configs = self.plugin_configs(k.generators.as_deref(), &loader)?;
+        for config in &configs {
+            plugins::generate(&mut acc.resources, config, &loader)?;
+        }
+
         for entry in k.components.iter().flatten() {
             match loader.entry(entry)? {
                 Entry::Dir(sub) => {
@@ -268,6 +273,14 @@ impl Builder<'_> {
         }
 
         transform(acc, &k, &loader)?;
+        let configs = self.plugin_configs(k.transformers.as_deref(), &loader)?;
+        for config in &configs {
+            plugins::transform(&mut acc.resources, config, &acc.config, &loader)?;
+        }
+        let configs = self.plugin_configs(k.validators.as_deref(), &loader)?;
+        for config in &configs {
+            plugins::validate(&mut acc.resources, config, &acc.config, &loader)?;
+        }
         if let Some(entries) = k.vars.as_ref().filter(|v| !v.is_empty()) {
             let fail = |m: String| RenderError::transform(&kfile, m);
             let declared = vars::parse(entries).map_err(fail)?;
@@ -282,6 +295,34 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// The plugin configurations of `generators`, `transformers` or `validators`; a
+    /// directory or git entry is built on its own and its resources are the
+    /// configurations.
+    fn plugin_configs(
+        &mut self,
+        entries: Option<&[String]>,
+        loader: &Loader,
+    ) -> Result<Vec<Value>> {
+        let Some(entries) = entries.filter(|e| !e.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let kfile = loader.kustomization_file.clone();
+        plugins::load_configs(entries, loader, &mut |entry| {
+            let mut sub = Accumulation::default();
+            match entry {
+                Entry::Dir(dir) => {
+                    self.check_base(&kfile, &dir)?;
+                    self.accumulate(&dir, &mut sub, Role::Resource)?;
+                }
+                Entry::Remote(spec) => {
+                    self.accumulate_remote(&kfile, &spec, &mut sub, Role::Resource)?;
+                }
+                Entry::File(path) => return read_resources(&path),
+            }
+            Ok(sub.resources.into_vec())
+        })
+    }
+
     /// A local base: no cycle, and inside the clone when built from one.
     fn check_base(&self, kfile: &Path, sub: &Path) -> Result<()> {
         if let Some(visited) = self.chain.iter().find(|v| v.starts_with(sub)) {
@@ -351,21 +392,9 @@ impl Builder<'_> {
 /// Fields we do not build yet: failing is better than printing something kustomize
 /// would not.
 fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
-    let fields: [(&str, bool); 6] = [
+    let fields: [(&str, bool); 3] = [
         ("openapi", k.openapi.is_some()),
         ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
-        (
-            "generators",
-            k.generators.as_ref().is_some_and(|v| !v.is_empty()),
-        ),
-        (
-            "transformers",
-            k.transformers.as_ref().is_some_and(|v| !v.is_empty()),
-        ),
-        (
-            "validators",
-            k.validators.as_ref().is_some_and(|v| !v.is_empty()),
-        ),
         (
             "buildMetadata",
             k.build_metadata.as_ref().is_some_and(|v| !v.is_empty()),

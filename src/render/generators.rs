@@ -230,7 +230,7 @@ fn absorb(resources: &mut ResMap, generated: Resource, behavior: &str) -> Result
             } else {
                 old.set_namespace(&namespace);
             }
-            old.needs_hash = generated.needs_hash;
+            old.needs_hash = old.needs_hash && generated.needs_hash;
             Ok(())
         }
         (_, _) => Err(format!("multiple resources match {id}")),

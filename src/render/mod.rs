@@ -18,6 +18,7 @@ pub mod loader;
 pub mod nameref;
 pub mod order;
 pub mod patches;
+pub mod plugins;
 pub mod remote;
 pub mod replacements;
 pub mod resmap;
