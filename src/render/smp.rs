@@ -37,6 +37,10 @@ pub enum SmpError {
 /// Merge `patch` into `target` (a whole Kubernetes resource). The schema is chosen by the
 /// target's apiVersion+kind. The caller restores kind/name/namespace afterwards.
 pub fn apply(target: &mut Value, patch: &Value) -> Result<SmpOutcome, SmpError> {
+    // kustomize leaves the resource untouched for a top-level `$patch: replace`.
+    if patch.get("$patch").and_then(Value::as_str) == Some("replace") {
+        return Ok(SmpOutcome::Merged);
+    }
     let (out, _) = walk(Some(target.clone()), Some(patch.clone()), None)?;
     match out {
         Out::Set(v) if !v.is_null() => {
