@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod diff;
+pub mod edit;
 pub mod render;
 pub mod sync;
 pub mod yaml;

@@ -181,7 +181,17 @@ impl ColorChoice {
 #[derive(clap::Args, Debug)]
 pub struct RenderArgs {
     /// An env name (resolved as <root>/envs/<name>) or a directory; default: the current directory.
+    #[arg(conflicts_with = "all")]
     pub target: Option<String>,
+
+    /// Render every env of the repository (in parallel); each env's output is preceded
+    /// by a `# env: <name>` line, or written to --output-dir.
+    #[arg(long)]
+    pub all: bool,
+
+    /// With --all: write `<DIR>/<env>.yaml` (or .json) instead of printing.
+    #[arg(long, value_name = "DIR", requires = "all")]
+    pub output_dir: Option<PathBuf>,
 
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Yaml)]

@@ -6,13 +6,13 @@ mod args;
 mod diff;
 mod env;
 mod progress;
+mod render;
 mod status;
 mod sync;
 mod target;
 
 pub use args::{Cli, Command, OutputFormat};
 
-use crate::render;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -20,7 +20,7 @@ use std::process::ExitCode;
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
-    Render(#[from] render::RenderError),
+    Render(#[from] crate::render::RenderError),
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
@@ -51,31 +51,7 @@ impl CliError {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        Command::Render(args) => {
-            let dir = target::resolve(args.target.as_deref(), cli.root.as_deref())?;
-            let options = render::Options {
-                load_restrictor: args.load_restrictor.into(),
-                git_cache_dir: None,
-                helm: render::helm::HelmSettings {
-                    enabled: args.enable_helm,
-                    command: args.helm_command.clone(),
-                    kube_version: args.helm_kube_version.clone(),
-                    api_versions: args.helm_api_versions.clone(),
-                    debug: args.helm_debug,
-                },
-            };
-            let out = render::build(&dir, &options)?;
-            print_warnings(&out.warnings)?;
-            let text = match args.output {
-                OutputFormat::Yaml => render::to_yaml(&out.resources),
-                OutputFormat::Json => render::to_json(&out.resources),
-            };
-            let stdout = std::io::stdout();
-            let mut o = stdout.lock();
-            o.write_all(text.as_bytes())?;
-            o.flush()?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Render(args) => render::run(args, cli.root.as_deref()),
         Command::Diff(args) => diff::run(args, cli.root.as_deref()),
         Command::Sync(args) => sync::run(args, cli.root.as_deref()),
         Command::Status(args) => status::run(args, cli.root.as_deref()),

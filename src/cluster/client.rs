@@ -26,7 +26,16 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
     let kubeconfig = match &args.kubeconfig {
         Some(path) => Kubeconfig::read_from(path)
             .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?,
-        None => Kubeconfig::read().map_err(|e| ClusterError::Config(e.to_string()))?,
+        None => match Kubeconfig::read() {
+            Ok(k) => k,
+            // Inside a pod without a kubeconfig: the ServiceAccount's credentials.
+            Err(_) if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => {
+                let config = kube::Config::incluster()
+                    .map_err(|e| ClusterError::Config(format!("in-cluster config: {e}")))?;
+                return finish(config, "in-cluster".to_string(), args).await;
+            }
+            Err(e) => return Err(ClusterError::Config(e.to_string())),
+        },
     };
     let context = args
         .context
@@ -38,9 +47,18 @@ pub async fn connect(args: &ConnectArgs) -> Result<Cluster, ClusterError> {
         cluster: None,
         user: None,
     };
-    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| ClusterError::Config(e.to_string()))?;
+    finish(config, context, args).await
+}
+
+/// Timeouts, namespace, client, and a reachability check.
+async fn finish(
+    mut config: kube::Config,
+    context: String,
+    args: &ConnectArgs,
+) -> Result<Cluster, ClusterError> {
     let timeout = if args.timeout.is_zero() {
         Duration::from_secs(30)
     } else {

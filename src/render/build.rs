@@ -25,6 +25,8 @@ pub struct Options {
     pub git_cache_dir: Option<PathBuf>,
     /// `--enable-helm` and the other `--helm-*` flags.
     pub helm: super::helm::HelmSettings,
+    /// Parsed files shared with other builds of this process.
+    pub cache: Option<std::sync::Arc<super::cache::FileCache>>,
 }
 
 /// A finished build: resources in output order, and kustomize's warnings for stderr.
@@ -171,7 +173,10 @@ impl Builder<'_> {
         for entry in k.resources.iter().flatten() {
             match loader.entry(entry)? {
                 Entry::File(path) => {
-                    let new = read_resources(&path)?;
+                    let new = match &self.options.cache {
+                        Some(cache) => cache.get_or_read(&path, || read_resources(&path))?,
+                        None => read_resources(&path)?,
+                    };
                     acc.resources.append_all(new)?;
                 }
                 Entry::Dir(sub) => {

@@ -6,6 +6,7 @@
 //! the result.
 
 pub mod build;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod fieldspec;
