@@ -44,6 +44,16 @@ pub enum Command {
         after_help = "Examples:\n  kubectl gitops status dev\n  kubectl gitops status dev -o json"
     )]
     Status(StatusArgs),
+    /// Set image names, tags or digests in an env's kustomization, as `kustomize edit set image` (comments and layout kept).
+    #[command(
+        after_help = "Examples:\n  kubectl gitops set-image dev web=registry.example.com/web:1.4.2\n  kubectl gitops set-image dev api:v2 worker@sha256:0123...\n  kubectl gitops set-image envs/prod 'web=*:1.5'   # * keeps the current new name\n\nExit codes: 0 done, 2 error (the file is left untouched)."
+    )]
+    SetImage(super::set_image::SetImageArgs),
+    /// Print the shell completion script of kubectl-gitops (bash, zsh or fish).
+    Completion(super::complete::CompletionArgs),
+    /// Completion candidates for kubectl's plugin completion (called by kubectl_complete-gitops).
+    #[command(name = "__complete", hide = true, disable_help_flag = true)]
+    Complete(super::complete::CompleteArgs),
 }
 
 #[derive(clap::Args, Debug)]

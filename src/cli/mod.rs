@@ -3,10 +3,12 @@
 //! to stdin/stdout/stderr.
 
 mod args;
+mod complete;
 mod diff;
 mod env;
 mod progress;
 mod render;
+mod set_image;
 mod status;
 mod sync;
 mod target;
@@ -55,6 +57,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Diff(args) => diff::run(args, cli.root.as_deref()),
         Command::Sync(args) => sync::run(args, cli.root.as_deref()),
         Command::Status(args) => status::run(args, cli.root.as_deref()),
+        Command::SetImage(args) => set_image::run(args, cli.root.as_deref()),
+        Command::Completion(args) => complete::print_script(args),
+        Command::Complete(args) => complete::run(args, cli.root.as_deref()),
         Command::Envs => {
             let root = target::root(cli.root.as_deref())?;
             let stdout = std::io::stdout();

@@ -1,10 +1,12 @@
 //! The one integration-test binary: render differential tests, CLI tests and cluster
 //! tests against the test plane.
 
+mod completion;
 mod examples;
 mod plugin_manifest;
 mod remote;
 mod render;
+mod set_image;
 
 mod cluster_proof;
 mod gitops;
