@@ -112,7 +112,8 @@ pub fn generate(
             },
         }
     }
-    if !data.is_empty() {
+    // kustomize always gives a generated Secret a `data` map, even an empty one.
+    if !data.is_empty() || kind == GeneratorKind::Secret {
         obj.insert("data".into(), Value::Object(data));
     }
     if !binary.is_empty() {
@@ -167,14 +168,14 @@ fn absorb(resources: &mut ResMap, generated: Resource, behavior: &str) -> Result
     };
     let matches = resources.find_by_any_id(&id);
     match (matches.as_slice(), behavior) {
-        ([], "" | "create") => resources
-            .append_all(vec![generated])
-            .map_err(|e| e.to_string()),
+        // kustomize reads any behavior other than merge or replace (unknown words
+        // included) as "unspecified", which acts like create.
         ([], "merge" | "replace") => {
             Err(format!("id {id} does not exist; cannot merge or replace"))
         }
-        ([], other) => Err(format!("unknown behavior '{other}'")),
-        ([_], "" | "create") => Err(format!("id {id} exists; behavior must be merge or replace")),
+        ([], _) => resources
+            .append_all(vec![generated])
+            .map_err(|e| e.to_string()),
         ([i], "merge" | "replace") => {
             let old = resources.get_mut(*i);
             let mut new_obj = generated.obj;
@@ -233,6 +234,7 @@ fn absorb(resources: &mut ResMap, generated: Resource, behavior: &str) -> Result
             old.needs_hash = old.needs_hash && generated.needs_hash;
             Ok(())
         }
+        ([_], _) => Err(format!("id {id} exists; behavior must be merge or replace")),
         (_, _) => Err(format!("multiple resources match {id}")),
     }
 }

@@ -41,7 +41,8 @@ pub fn apply(target: &mut Value, patch: &Value) -> Result<SmpOutcome, SmpError> 
     if patch.get("$patch").and_then(Value::as_str) == Some("replace") {
         return Ok(SmpOutcome::Merged);
     }
-    let (out, _) = walk(Some(target.clone()), Some(patch.clone()), None)?;
+    // The target is moved in, not cloned: on error the build stops anyway.
+    let (out, _) = walk(Some(std::mem::take(target)), Some(patch.clone()), None)?;
     match out {
         Out::Set(v) if !v.is_null() => {
             *target = v;

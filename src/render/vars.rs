@@ -87,11 +87,49 @@ impl fmt::Display for Var {
     }
 }
 
+/// Renames the keys of a mapping that match one of `fields` only up to ASCII case to that
+/// field's spelling, as Go's JSON decoding matches struct fields (`fieldpath` is
+/// `fieldPath`). Exact spellings win; other keys are left for the strict parse to reject.
+fn fold_key_case(value: &mut Value, fields: &[&str]) {
+    let Value::Object(map) = value else {
+        return;
+    };
+    let folded = std::mem::take(map)
+        .into_iter()
+        .map(|(k, v)| {
+            let canonical = match fields.iter().find(|f| f.eq_ignore_ascii_case(&k)) {
+                Some(f) if !fields.contains(&k.as_str()) => f.to_string(),
+                _ => k,
+            };
+            (canonical, v)
+        })
+        .collect();
+    *map = folded;
+}
+
 /// Reads a kustomization's `vars` entries.
 pub fn parse(entries: &[Value]) -> Result<Vec<Var>, String> {
     let mut out = Vec::new();
     for e in entries {
-        let raw: RawVar = serde_json::from_value(e.clone()).map_err(|e| format!("vars: {e}"))?;
+        let mut e = e.clone();
+        fold_key_case(&mut e, &["name", "objref", "fieldref"]);
+        if let Some(o) = e.get_mut("objref") {
+            fold_key_case(
+                o,
+                &[
+                    "apiVersion",
+                    "group",
+                    "version",
+                    "kind",
+                    "name",
+                    "namespace",
+                ],
+            );
+        }
+        if let Some(f) = e.get_mut("fieldref") {
+            fold_key_case(f, &["fieldPath"]);
+        }
+        let raw: RawVar = serde_json::from_value(e).map_err(|e| format!("vars: {e}"))?;
         let o = raw.objref;
         let mut gvk = Gvk {
             group: o.group,
@@ -428,6 +466,17 @@ mod tests {
     use crate::render::fieldspec::defaults;
     use crate::render::resource::Resource;
     use serde_json::json;
+
+    #[test]
+    fn var_keys_match_case_insensitively() {
+        let vars = parse(&[
+            json!({"name": "NS", "objRef": {"Kind": "Service", "name": "web"},
+                                  "fieldref": {"fieldpath": "metadata.namespace"}}),
+        ])
+        .expect("parses");
+        assert_eq!(vars[0].objref.gvk.kind, "Service");
+        assert_eq!(vars[0].field_path, "metadata.namespace");
+    }
 
     fn values() -> BTreeMap<String, VarValue> {
         let mut m = BTreeMap::new();

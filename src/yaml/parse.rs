@@ -127,9 +127,17 @@ fn parse_stream_with(
         docs: Vec::new(),
     };
     let parser = Parser::new_from_str(text);
+    // A block scalar that runs to the end of a text without a final line break has no
+    // trailing newline in yaml.v3, whatever its chomping; saphyr supplies one.
+    let open_end = (!text.ends_with('\n')).then(|| text.chars().count());
     for event in parser {
-        let (event, span) =
+        let (mut event, span) =
             event.map_err(|e| YamlError::at(e.marker().line(), e.info().to_string()))?;
+        if let Event::Scalar(value, ScalarStyle::Literal | ScalarStyle::Folded, _, _) = &mut event {
+            if open_end.is_some_and(|end| span.end.index() >= end) && value.ends_with('\n') {
+                value.to_mut().pop();
+            }
+        }
         builder.event(event, span.start.line())?;
     }
     Ok(builder.docs)
@@ -731,6 +739,20 @@ mod tests {
 
     fn core(s: &str) -> Value {
         resolve_plain(s, Dialect::Core).unwrap()
+    }
+
+    #[test]
+    fn block_scalar_at_end_without_newline_has_none() {
+        for (text, want) in [
+            ("a: |\n  x\n  y", "x\ny"),
+            ("a: |+\n  x", "x"),
+            ("a: >\n  x\n  y", "x y"),
+            ("a: |\n  x\n", "x\n"),
+            ("a: |\n  x\nb: 1", "x\n"),
+        ] {
+            let v = parse_one(text, Dialect::Core).unwrap();
+            assert_eq!(v["a"], Value::String(want.into()), "{text:?}");
+        }
     }
 
     #[test]
