@@ -16,6 +16,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
+    /// Log what happens on stderr: -v steps and timings, -vv every API request, -vvv more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Color output (diffs, logs): auto means a terminal and no NO_COLOR.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -155,9 +163,6 @@ pub struct DiffArgs {
     /// Ignore a field: `[Kind[.group][/name]:]/json/pointer` (repeatable); adds to .gitops/ignore.yaml.
     #[arg(long, value_name = "RULE")]
     pub ignore: Vec<String>,
-    /// Color the diff.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(args: DiffArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliError> {
+pub fn run(args: DiffArgs, root_flag: Option<&Path>, color: bool) -> Result<ExitCode, CliError> {
     let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore)?;
     let desired = env.render()?;
     let report = runtime()?.block_on(async {
@@ -22,7 +22,7 @@ pub fn run(args: DiffArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliErro
         Ok::<_, CliError>(diff::compute(&cluster, desired, &options).await?)
     })?;
     let style = present::Style {
-        color: args.color.enabled(),
+        color,
         show_secrets: args.show_secrets,
     };
     let stdout = std::io::stdout();

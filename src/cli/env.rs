@@ -45,7 +45,14 @@ impl Env {
 
     /// Renders the env; warnings go to stderr.
     pub fn render(&self) -> Result<Vec<Value>, CliError> {
+        let start = std::time::Instant::now();
         let built = render::build(&self.dir, &render::Options::default())?;
+        tracing::info!(
+            "rendered {} into {} objects in {:?}",
+            self.dir.display(),
+            built.resources.len(),
+            start.elapsed()
+        );
         super::print_warnings(&built.warnings)?;
         Ok(built.resources.into_iter().map(|r| r.obj).collect())
     }

@@ -50,11 +50,28 @@ impl CliError {
     }
 }
 
+/// Logging for `-v`: steps and timings (1), API requests (2), everything (3).
+fn init_logging(verbose: u8, color: bool) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(color && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(verbose >= 3)
+        .try_init();
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    init_logging(cli.verbose, cli.color.enabled());
     match cli.command {
         Command::Render(args) => render::run(args, cli.root.as_deref()),
-        Command::Diff(args) => diff::run(args, cli.root.as_deref()),
+        Command::Diff(args) => diff::run(args, cli.root.as_deref(), cli.color.enabled()),
         Command::Sync(args) => sync::run(args, cli.root.as_deref()),
         Command::Status(args) => status::run(args, cli.root.as_deref()),
         Command::SetImage(args) => set_image::run(args, cli.root.as_deref()),

@@ -37,7 +37,13 @@ pub fn run(args: RenderArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
         return run_all(&args, root_flag);
     }
     let dir = target::resolve(args.target.as_deref(), root_flag)?;
+    let start = std::time::Instant::now();
     let out = render::build(&dir, &options(&args, None))?;
+    tracing::info!(
+        "built {} objects in {:?}",
+        out.resources.len(),
+        start.elapsed()
+    );
     print_warnings(&out.warnings)?;
     let text = format(&out, args.output);
     let stdout = std::io::stdout();

@@ -71,6 +71,7 @@ async fn finish(
         config.default_namespace = ns.clone();
     }
     let server = config.cluster_url.to_string();
+    tracing::info!("connecting to {server} (context {context})");
     let default_namespace = config.default_namespace.clone();
     let client = kube::Client::try_from(config).map_err(|e| ClusterError::Unreachable {
         server: server.clone(),

@@ -78,6 +78,7 @@ impl Cluster {
         obj: &ObjectRef,
     ) -> Result<Option<Value>, ClusterError> {
         self.limiter.acquire().await;
+        tracing::debug!("GET {obj}");
         match self.api(resolved, &obj.namespace).get_opt(&obj.name).await {
             Ok(Some(o)) => Ok(Some(to_value(o))),
             Ok(None) => Ok(None),
@@ -102,6 +103,7 @@ impl Cluster {
             params = params.dry_run();
         }
         self.limiter.acquire().await;
+        tracing::debug!("APPLY{} {obj}", if dry_run { " (dry run)" } else { "" });
         self.api(resolved, &obj.namespace)
             .patch(&obj.name, &params, &Patch::Apply(desired))
             .await
@@ -116,6 +118,7 @@ impl Cluster {
         label_selector: &str,
     ) -> Result<Vec<Value>, ClusterError> {
         self.limiter.acquire().await;
+        tracing::debug!("LIST {} -l {label_selector}", resolved.resource.kind);
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resolved.resource);
         let what = ObjectRef {
             group: resolved.resource.group.clone(),
@@ -146,6 +149,7 @@ impl Cluster {
     /// Deletes an object (background propagation); a missing object is not an error.
     pub async fn delete(&self, resolved: &Resolved, obj: &ObjectRef) -> Result<(), ClusterError> {
         self.limiter.acquire().await;
+        tracing::info!("DELETE {obj}");
         match self
             .api(resolved, &obj.namespace)
             .delete(&obj.name, &DeleteParams::background())

@@ -180,6 +180,12 @@ pub async fn sync(
             }
             parent_written = true;
         }
+        tracing::info!(
+            "applying phase {} wave {}: {} object(s)",
+            step.phase,
+            step.wave,
+            indexes.len()
+        );
         for &i in indexes {
             if resolved[i].is_none() {
                 resolved[i] = cluster.resolve(&ObjectRef::of(&objects[i]).gvk()).await?;
