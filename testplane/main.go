@@ -1,7 +1,9 @@
 // Command testplane runs a throwaway Kubernetes control plane for the
 // kubectl-gitops integration tests: an embedded etcd plus the real
 // kube-apiserver (k8s.io/kubernetes/cmd/kube-apiserver/app) in one process,
-// listening on 127.0.0.1 only, with all state under --dir.
+// listening on 127.0.0.1 only, with all state under --dir. Once the apiserver
+// is ready, a few kube-controller-manager controllers (--controllers) run in
+// the same process; there is no scheduler and no kubelet.
 //
 // When /readyz answers it writes <dir>/kubeconfig (admin, token auth),
 // <dir>/restricted.kubeconfig (user "gitops-restricted", full access to the
@@ -29,6 +31,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -40,11 +43,15 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/version"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	clientfeatures "k8s.io/client-go/features"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/component-base/cli"
+	"k8s.io/component-base/featuregate"
 	logsapi "k8s.io/component-base/logs/api/v1"
 	_ "k8s.io/component-base/logs/json/register"
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
@@ -74,6 +81,8 @@ func main() {
 	removeDir := flag.Bool("remove-dir-on-exit", false, "delete --dir after shutting down")
 	controllers := flag.String("controllers", defaultControllers,
 		"kube-controller-manager controllers to run in-process once the apiserver is ready (empty: none)")
+	shutdownTimeout := flag.Duration("shutdown-timeout", 5*time.Second,
+		"after SIGTERM/SIGINT, exit anyway when graceful shutdown takes longer than this")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s --dir DIR [--port P] [-- extra kube-apiserver flags]\n", os.Args[0])
 		flag.PrintDefaults()
@@ -86,6 +95,7 @@ func main() {
 	if *watchPid > 0 {
 		go watch(*watchPid)
 	}
+	go exitAfterGrace(*shutdownTimeout, *dir, *removeDir)
 	err := run(*dir, *port, *stdinEOF, *readyTimeout, *controllers, flag.Args())
 	if *removeDir {
 		_ = os.RemoveAll(*dir)
@@ -94,6 +104,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "testplane:", err)
 		os.Exit(1)
 	}
+}
+
+// exitAfterGrace bounds graceful shutdown: kube-apiserver waits (up to its
+// request timeout) for open connections to go idle, and the in-process
+// kube-controller-manager keeps some open until the process exits. The
+// state is throwaway, so after the grace period we just exit.
+func exitAfterGrace(grace time.Duration, dir string, removeDir bool) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	time.Sleep(grace)
+	fmt.Fprintf(os.Stderr, "testplane: graceful shutdown took longer than %s, exiting\n", grace)
+	if removeDir {
+		_ = os.RemoveAll(dir)
+	}
+	os.Exit(0)
 }
 
 // watch sends ourselves SIGTERM once process pid is gone (or a zombie), so a
@@ -154,7 +180,7 @@ func run(dir string, port int, stdinEOF bool, readyTimeout time.Duration, contro
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file=" + filepath.Join(pki, "sa.key"),
 		"--service-account-signing-key-file=" + filepath.Join(pki, "sa.key"),
-		"--service-cluster-ip-range=10.0.0.0/24",
+		"--service-cluster-ip-range=10.0.0.0/16",
 		"--disable-admission-plugins=ServiceAccount",
 		"--endpoint-reconciler-type=none",
 		"--allow-privileged=true",
@@ -162,14 +188,28 @@ func run(dir string, port int, stdinEOF bool, readyTimeout time.Duration, contro
 	}
 	args = append(args, extra...)
 
+	if controllers != "" {
+		// kube-controller-manager turns WatchListClient on while building its
+		// flags, which fails once kube-apiserver has frozen the shared gates:
+		// set it up front (it is on in kube-controller-manager 1.34 anyway).
+		wl := featuregate.Feature(clientfeatures.WatchListClient)
+		if !utilfeature.DefaultFeatureGate.Enabled(wl) {
+			if err := utilfeature.DefaultMutableFeatureGate.OverrideDefaultAtVersion(wl, true, version.MustParse("1.34")); err != nil {
+				return err
+			}
+		}
+	}
+
 	cmd := apiserverapp.NewAPIServerCommand()
 	cmd.SetArgs(args)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var readyErr error
+	readyDone := make(chan struct{})
 	go func() {
-		if err := whenReady(ctx, dir, server, creds, readyTimeout, controllers); err != nil {
-			fmt.Fprintln(os.Stderr, "testplane: not ready:", err)
+		defer close(readyDone)
+		if readyErr = whenReady(ctx, dir, server, creds, readyTimeout, controllers); readyErr != nil {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		}
 	}()
@@ -184,7 +224,11 @@ func run(dir string, port int, stdinEOF bool, readyTimeout time.Duration, contro
 	// SIGTERM/SIGINT has completed the graceful shutdown.
 	code := cli.Run(cmd)
 	cancel()
+	<-readyDone
 	etcd.Close() // not deferred: embed.Etcd.Close panics when called twice
+	if readyErr != nil {
+		return fmt.Errorf("not ready: %w", readyErr)
+	}
 	if code != 0 {
 		return fmt.Errorf("kube-apiserver exited with code %d", code)
 	}

@@ -246,7 +246,7 @@ impl Builder<'_> {
             let origin = kfile.display().to_string();
             let mut generated = Vec::new();
             for doc in docs {
-                expand(doc, &origin, &mut generated)?;
+                expand(doc, Vec::new(), &origin, &mut generated)?;
             }
             // kustomize absorbs generated objects; plain appends are enough while no
             // chart output collides with an existing id.
@@ -487,7 +487,7 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     let origin = path.display().to_string();
     let mut out = Vec::new();
     for doc in docs {
-        expand(doc, &origin, &mut out)?;
+        expand(doc.value, doc.empty_fields, &origin, &mut out)?;
     }
     let lower = text.to_ascii_lowercase();
     if lower.contains(".inf") || lower.contains(".nan") {
@@ -506,7 +506,12 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     Ok(out)
 }
 
-fn expand(doc: Value, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
+fn expand(
+    doc: Value,
+    empty_fields: Vec<String>,
+    origin: &str,
+    out: &mut Vec<Resource>,
+) -> Result<()> {
     let bad = |message: String| RenderError::Resource {
         origin: origin.to_string(),
         message,
@@ -519,8 +524,21 @@ fn expand(doc: Value, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
     let kind = super::resource::str_at(&doc, &["kind"]).to_string();
     if kind.ends_with("List") {
         if let Some(items) = doc.get("items") {
-            for item in items.as_array().cloned().unwrap_or_default() {
-                expand(item, origin, out)?;
+            for (i, item) in items
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
+                let prefix = format!("/items/{i}/");
+                let inner = empty_fields
+                    .iter()
+                    .filter_map(|p| p.strip_prefix(&prefix[..prefix.len() - 1]))
+                    .filter(|p| p.starts_with('/'))
+                    .map(str::to_string)
+                    .collect();
+                expand(item, inner, origin, out)?;
             }
             return Ok(());
         }
@@ -536,7 +554,9 @@ fn expand(doc: Value, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
             "missing metadata.name in object of kind {kind}"
         )));
     }
-    out.push(Resource::new(doc, origin));
+    let mut r = Resource::new(doc, origin);
+    r.empty_fields = empty_fields;
+    out.push(r);
     Ok(())
 }
 

@@ -67,6 +67,7 @@ fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
 fn merge_into(r: &mut Resource, doc: &Value, options: &PatchOptions) -> Result<bool, String> {
     let before = r.id();
     let api_version = r.str_at(&["apiVersion"]).to_string();
+    r.drop_empty_fields(merge_reaches);
     match smp::apply(&mut r.obj, doc).map_err(|e| e.to_string())? {
         SmpOutcome::Deleted => return Ok(false),
         SmpOutcome::Merged => {}
@@ -96,6 +97,48 @@ fn merge_into(r: &mut Resource, doc: &Value, options: &PatchOptions) -> Result<b
         r.set_namespace(&before.namespace);
     }
     Ok(true)
+}
+
+/// Whether kustomize's merge walks down to `pointer`: through maps and through lists
+/// merged by key, but not into lists it replaces wholesale (which keep their nulls).
+fn merge_reaches(obj: &Value, pointer: &str) -> bool {
+    use super::smp_schema::{self as sch, FieldSchema};
+    let mut ty = sch::root_type(
+        super::resource::str_at(obj, &["apiVersion"]),
+        super::resource::str_at(obj, &["kind"]),
+    );
+    let mut node = obj;
+    let mut tokens = pointer.split('/').skip(1).peekable();
+    while let Some(token) = tokens.next() {
+        let key = token.replace("~1", "/").replace("~0", "~");
+        let Some(child) = node.get(&key) else {
+            return false;
+        };
+        let schema = ty.and_then(|t| sch::field(t, &key));
+        match child {
+            Value::Array(items) => {
+                let Some(FieldSchema::MergeList { item, .. }) = schema else {
+                    return tokens.peek().is_none();
+                };
+                let Some(index) = tokens.next().and_then(|i| i.parse::<usize>().ok()) else {
+                    return true;
+                };
+                let Some(element) = items.get(index) else {
+                    return false;
+                };
+                node = element;
+                ty = item;
+            }
+            _ => {
+                node = child;
+                ty = match schema {
+                    Some(FieldSchema::Object(t)) => Some(t),
+                    _ => None,
+                };
+            }
+        }
+    }
+    true
 }
 
 /// Applies strategic-merge documents without a target: each to the one resource whose
@@ -251,6 +294,8 @@ fn json_selected(
         }
 
         r.remember_id();
+        // kustomize's JSON round trip turns fields written with no value into nulls.
+        r.empty_fields.clear();
         json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
     }
     Ok(())

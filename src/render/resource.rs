@@ -181,6 +181,9 @@ pub struct Resource {
     pub needs_hash: bool,
     /// Where it came from, for error messages.
     pub origin: String,
+    /// Fields the source wrote with no value (`key:`), as JSON pointers: kustomize drops
+    /// them when a strategic-merge patch is applied to the resource.
+    pub empty_fields: Vec<String>,
 }
 
 impl Resource {
@@ -192,6 +195,7 @@ impl Resource {
             suffixes: Vec::new(),
             needs_hash: false,
             origin: origin.into(),
+            empty_fields: Vec::new(),
         }
     }
 
@@ -250,6 +254,31 @@ impl Resource {
             &["metadata", "namespace"],
             Value::String(namespace.to_string()),
         );
+    }
+
+    /// Drops the fields written with no value that `reached` says the merge walks to, as
+    /// kustomize's merge does; none are tracked after that.
+    pub fn drop_empty_fields(&mut self, reached: impl Fn(&Value, &str) -> bool) {
+        for pointer in std::mem::take(&mut self.empty_fields).iter().rev() {
+            if !reached(&self.obj, pointer) {
+                continue;
+            }
+            let Some((parent, last)) = pointer.rsplit_once('/') else {
+                continue;
+            };
+            let key = last.replace("~1", "/").replace("~0", "~");
+            if let Some(Value::Object(m)) = self.obj.pointer_mut(parent) {
+                if matches!(m.get(&key), Some(Value::Null) | Some(Value::String(_))) {
+                    let empty = match m.get(&key) {
+                        Some(Value::String(s)) => s.is_empty(),
+                        _ => true,
+                    };
+                    if empty {
+                        m.remove(&key);
+                    }
+                }
+            }
+        }
     }
 
     pub fn labels(&self) -> Option<&Map<String, Value>> {

@@ -111,20 +111,33 @@ pub fn split_documents(text: &str) -> Result<Vec<String>, YamlError> {
 /// Parses every YAML document of `text` (no kyaml splitting) into values. Empty documents
 /// come back as `Value::Null`.
 pub fn parse_stream(text: &str, dialect: Dialect) -> Result<Vec<Value>, YamlError> {
-    parse_stream_with(text, dialect, false)
+    Ok(parse_stream_with(text, dialect, false)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
+}
+
+/// A resource document and where it has fields written with no value (`key:`), as JSON
+/// pointers. kustomize drops such fields when a strategic-merge patch touches the
+/// resource, while a spelled-out `null` stays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedDoc {
+    pub value: Value,
+    pub empty_fields: Vec<String>,
 }
 
 fn parse_stream_with(
     text: &str,
     dialect: Dialect,
-    raw_annotations: bool,
-) -> Result<Vec<Value>, YamlError> {
+    resource_file: bool,
+) -> Result<Vec<ParsedDoc>, YamlError> {
     let mut builder = Builder {
         dialect,
-        raw_annotations,
+        raw_annotations: resource_file,
         anchors: HashMap::new(),
         stack: Vec::new(),
         docs: Vec::new(),
+        empty_fields: Vec::new(),
     };
     let parser = Parser::new_from_str(text);
     // A block scalar that runs to the end of a text without a final line break has no
@@ -143,20 +156,28 @@ fn parse_stream_with(
     Ok(builder.docs)
 }
 
+/// Escapes a map key as a JSON pointer token.
+pub fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// Parses one file's worth of resources the way kyaml reads them: split on `---` lines,
 /// then every YAML document of every piece; empty documents are dropped.
 pub fn parse_resources(text: &str) -> Result<Vec<Value>, YamlError> {
-    parse_documents(text, false)
+    Ok(parse_documents(text, false)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
 }
 
 /// Like [`parse_resources`], for resource files: annotation values keep their source
 /// text, as kustomize prints them (`a: 7` comes out as `a: "7"`). Patches keep typed
 /// values, where `null` deletes.
-pub fn parse_resource_file(text: &str) -> Result<Vec<Value>, YamlError> {
+pub fn parse_resource_file(text: &str) -> Result<Vec<ParsedDoc>, YamlError> {
     parse_documents(text, true)
 }
 
-fn parse_documents(text: &str, raw_annotations: bool) -> Result<Vec<Value>, YamlError> {
+fn parse_documents(text: &str, raw_annotations: bool) -> Result<Vec<ParsedDoc>, YamlError> {
     let mut out = Vec::new();
     let mut line_offset = 0usize;
     for doc in split_documents(text)? {
@@ -168,7 +189,7 @@ fn parse_documents(text: &str, raw_annotations: bool) -> Result<Vec<Value>, Yaml
             }
             e
         })?;
-        out.extend(values.into_iter().filter(|v| !v.is_null()));
+        out.extend(values.into_iter().filter(|d| !d.value.is_null()));
         line_offset += lines;
     }
     Ok(out)
@@ -203,14 +224,49 @@ enum Frame {
 
 struct Builder {
     dialect: Dialect,
-    /// Keep `metadata.annotations` values as their source text (resource files).
+    /// Resource file mode: keep `metadata.annotations` values as their source text, and
+    /// record fields written with no value.
     raw_annotations: bool,
+    /// Fields of the current document written with no value.
+    empty_fields: Vec<String>,
     anchors: HashMap<usize, Value>,
     stack: Vec<Frame>,
-    docs: Vec<Value>,
+    docs: Vec<ParsedDoc>,
 }
 
 impl Builder {
+    /// The JSON pointer of the map value about to be read, if it is one.
+    fn value_pointer(&self) -> Option<String> {
+        let (last, parents) = self.stack.split_last()?;
+        let Frame::Map {
+            key: Some((k, false)),
+            ..
+        } = last
+        else {
+            return None;
+        };
+        let mut p = String::new();
+        for f in parents {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => {
+                    p.push('/');
+                    p.push_str(&pointer_token(k));
+                }
+                Frame::Seq { items, .. } => {
+                    p.push('/');
+                    p.push_str(&items.len().to_string());
+                }
+                _ => return None,
+            }
+        }
+        p.push('/');
+        p.push_str(&pointer_token(k));
+        Some(p)
+    }
+
     /// Whether the next value is one of `metadata.annotations` of a top-level object.
     fn in_annotations(&self) -> bool {
         fn key(f: &Frame) -> Option<&str> {
@@ -252,6 +308,16 @@ impl Builder {
                         *slot = Some((key, merge));
                     }
                     return Ok(());
+                }
+                if self.raw_annotations
+                    && text.is_empty()
+                    && style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && anchor == 0
+                {
+                    if let Some(p) = self.value_pointer() {
+                        self.empty_fields.push(p);
+                    }
                 }
                 let value = if self.raw_annotations && self.in_annotations() && tag.is_none() {
                     // kustomize keeps annotation values as their source text (`7`, `1.50`,
@@ -324,7 +390,10 @@ impl Builder {
     fn push_value(&mut self, value: Value, _unused: bool, line: usize) -> Result<(), YamlError> {
         match self.stack.last_mut() {
             None => {
-                self.docs.push(value);
+                self.docs.push(ParsedDoc {
+                    value,
+                    empty_fields: std::mem::take(&mut self.empty_fields),
+                });
                 Ok(())
             }
             Some(Frame::Seq { items, .. }) => {

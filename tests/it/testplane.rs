@@ -6,9 +6,9 @@
 //! is set too) or `GITOPS_TESTPLANE_USE_KUBECONFIG=1` says so, and the server
 //! answers; otherwise it runs `testplane/start` once. A plane started here stops
 //! itself and deletes its data dir when this process exits (`--watch-pid`).
-//! If no cluster can be had, tests panic with the reason, unless
-//! `GITOPS_SKIP_CLUSTER_TESTS=1` is set: then [`plane`] returns `None` and the
-//! tests return early.
+//! If no cluster can be had, tests panic with the reason. With
+//! `GITOPS_SKIP_CLUSTER_TESTS=1` nothing is started (an exported, reachable test
+//! plane is still used) and [`plane`] returns `None`, so the tests return early.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ use kube::api::{Api, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-/// Set to `1` to skip (instead of fail) cluster tests when no cluster is available.
+/// Set to `1` to skip cluster tests unless a test plane is already exported (none is started).
 pub const SKIP_ENV: &str = "GITOPS_SKIP_CLUSTER_TESTS";
 /// Restricted-user kubeconfig exported by `testplane/start`.
 pub const RESTRICTED_ENV: &str = "GITOPS_TESTPLANE_RESTRICTED_KUBECONFIG";
@@ -175,6 +175,9 @@ fn init() -> Result<TestPlane, String> {
         }
         // Otherwise KUBECONFIG may well be a real cluster: never run tests there
         // unless asked to.
+    }
+    if skip_requested() {
+        return Err("no exported test plane, and none is started".to_string());
     }
     start()
 }
