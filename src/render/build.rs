@@ -75,8 +75,33 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     let mut resources = resources.into_vec();
     let top_k = builder.top_kustomization.take().unwrap_or_default();
     order::sort(&mut resources, top_k.sort_options.as_ref());
+    let build_metadata = top_k.build_metadata.clone().unwrap_or_default();
+    if let Some(bad) = build_metadata.iter().find(|b| {
+        ![
+            "originAnnotations",
+            "managedByLabel",
+            "transformerAnnotations",
+        ]
+        .contains(&b.as_str())
+    }) {
+        return Err(RenderError::transform(
+            &top,
+            format!("buildMetadata option '{bad}' must be one of originAnnotations, managedByLabel, transformerAnnotations"),
+        ));
+    }
     for r in &mut resources {
         strip_build_metadata(&mut r.obj);
+        if build_metadata.iter().any(|b| b == "originAnnotations") {
+            add_origin(r, &dir);
+        }
+        if build_metadata.iter().any(|b| b == "managedByLabel") {
+            // kubectl's embedded kustomize reports its version as "(devel)".
+            super::resource::set_at(
+                &mut r.obj,
+                &["metadata", "labels", "app.kubernetes.io/managed-by"],
+                Value::String("kustomize-(devel)".into()),
+            );
+        }
     }
     Ok(Output {
         resources,
@@ -401,8 +426,11 @@ fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
         ("openapi", k.openapi.is_some()),
         ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
         (
-            "buildMetadata",
-            k.build_metadata.as_ref().is_some_and(|v| !v.is_empty()),
+            "buildMetadata: [transformerAnnotations]",
+            k.build_metadata
+                .iter()
+                .flatten()
+                .any(|b| b == "transformerAnnotations"),
         ),
     ];
     match fields.iter().find(|(_, used)| *used) {
@@ -558,6 +586,38 @@ fn expand(
     r.empty_fields = empty_fields;
     out.push(r);
     Ok(())
+}
+
+/// `buildMetadata: [originAnnotations]`: where each resource came from, relative to the
+/// top-level kustomization (a file path, or the kustomization whose generator made it).
+fn add_origin(r: &mut Resource, top_dir: &Path) {
+    let origin_path = Path::new(&r.origin);
+    let text = match r.generated_by {
+        Some(kind) => format!(
+            "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n",
+            relative(origin_path, top_dir)
+        ),
+        None => format!("path: {}\n", relative(origin_path, top_dir)),
+    };
+    super::resource::set_at(
+        &mut r.obj,
+        &["metadata", "annotations", "config.kubernetes.io/origin"],
+        Value::String(text),
+    );
+}
+
+/// `path` relative to `base` (both absolute), with `..` where needed.
+fn relative(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    parts.join("/")
 }
 
 const STRIPPED_ANNOTATIONS: &[&str] = &[

@@ -134,6 +134,10 @@ pub fn generate(
         loader.kustomization_file.display().to_string(),
     );
     generated.needs_hash = !options.disable_name_suffix_hash;
+    generated.generated_by = Some(match kind {
+        GeneratorKind::ConfigMap => "ConfigMapGenerator",
+        GeneratorKind::Secret => "SecretGenerator",
+    });
     absorb(resources, generated, &args.behavior).map_err(fail)
 }
 

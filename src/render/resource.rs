@@ -181,6 +181,8 @@ pub struct Resource {
     pub needs_hash: bool,
     /// Where it came from, for error messages.
     pub origin: String,
+    /// The builtin generator that made it (`ConfigMapGenerator`, ...), for origin annotations.
+    pub generated_by: Option<&'static str>,
     /// Fields the source wrote with no value (`key:`), as JSON pointers: kustomize drops
     /// them when a strategic-merge patch is applied to the resource.
     pub empty_fields: Vec<String>,
@@ -196,6 +198,7 @@ impl Resource {
             needs_hash: false,
             origin: origin.into(),
             empty_fields: Vec::new(),
+            generated_by: None,
         }
     }
 
