@@ -1,6 +1,11 @@
 //! The `kubectl-gitops` binary: parse the command line, run it, map errors to exit codes.
 
 use clap::Parser;
+
+/// Building thousands of small JSON values is allocation-bound; mimalloc roughly halves
+/// the time the system allocator takes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -111,10 +111,20 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
 
 /// What a kustomization accumulates: resources and the transformer configuration
 /// (builtin field specs plus `configurations`, its bases' included).
-#[derive(Default)]
 struct Accumulation {
     resources: ResMap,
-    config: TransformerConfig,
+    /// Shared with the builtin configuration until a `configurations` file (here or in
+    /// a base) changes it.
+    config: std::sync::Arc<TransformerConfig>,
+}
+
+impl Default for Accumulation {
+    fn default() -> Self {
+        Accumulation {
+            resources: ResMap::new(),
+            config: super::config::shared_builtin(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -209,16 +219,14 @@ impl Builder<'_> {
                     let mut sub_acc = Accumulation::default();
                     self.accumulate(&sub, &mut sub_acc, Role::Resource)?;
                     acc.resources.append_all(sub_acc.resources.into_vec())?;
-                    acc.config
-                        .merge(&sub_acc.config)
+                    merge_config(&mut acc.config, &sub_acc.config)
                         .map_err(|m| RenderError::transform(&kfile, m))?;
                 }
                 Entry::Remote(spec) => {
                     let mut sub_acc = Accumulation::default();
                     self.accumulate_remote(&kfile, &spec, &mut sub_acc, Role::Resource)?;
                     acc.resources.append_all(sub_acc.resources.into_vec())?;
-                    acc.config
-                        .merge(&sub_acc.config)
+                    merge_config(&mut acc.config, &sub_acc.config)
                         .map_err(|m| RenderError::transform(&kfile, m))?;
                 }
             }
@@ -226,9 +234,11 @@ impl Builder<'_> {
 
         for file in k.configurations.iter().flatten() {
             let text = loader.read_string(file)?;
-            acc.config.merge_file(&text).map_err(|m| {
-                RenderError::transform(&kfile, format!("configurations '{file}': {m}"))
-            })?;
+            std::sync::Arc::make_mut(&mut acc.config)
+                .merge_file(&text)
+                .map_err(|m| {
+                    RenderError::transform(&kfile, format!("configurations '{file}': {m}"))
+                })?;
         }
 
         for args in k.config_map_generator.iter().flatten() {
@@ -586,6 +596,18 @@ fn expand(
     r.empty_fields = empty_fields;
     out.push(r);
     Ok(())
+}
+
+/// Merges a base's configuration into its parent's; both still being the shared builtin
+/// one is the common case and costs nothing.
+fn merge_config(
+    into: &mut std::sync::Arc<TransformerConfig>,
+    from: &std::sync::Arc<TransformerConfig>,
+) -> Result<(), String> {
+    if std::sync::Arc::ptr_eq(into, from) {
+        return Ok(());
+    }
+    std::sync::Arc::make_mut(into).merge(from)
 }
 
 /// `buildMetadata: [originAnnotations]`: where each resource came from, relative to the

@@ -29,6 +29,14 @@ impl Default for TransformerConfig {
     }
 }
 
+static BUILTIN: std::sync::LazyLock<std::sync::Arc<TransformerConfig>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(TransformerConfig::builtin()));
+
+/// The builtin configuration, built once per process and shared.
+pub fn shared_builtin() -> std::sync::Arc<TransformerConfig> {
+    BUILTIN.clone()
+}
+
 /// A `configurations` file (every field optional, unknown fields rejected).
 #[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
