@@ -36,6 +36,9 @@ pub enum Command {
     )]
     Render(RenderArgs),
     /// List the envs of the repository (envs/*/ with a kustomization file).
+    #[command(
+        after_help = "Examples:\n  kubectl gitops envs\n  kubectl gitops envs --root ~/src/platform-config"
+    )]
     Envs,
     /// Compare an env with the live cluster: exit 0 in sync, 1 drift, 2 error.
     #[command(
@@ -58,6 +61,9 @@ pub enum Command {
     )]
     SetImage(super::set_image::SetImageArgs),
     /// Print the shell completion script of kubectl-gitops (bash, zsh or fish).
+    #[command(
+        after_help = "Examples:\n  source <(kubectl gitops completion bash)\n  kubectl gitops completion zsh > \"${fpath[1]}/_kubectl-gitops\"\n  kubectl gitops completion fish > ~/.config/fish/completions/kubectl-gitops.fish\n\nFor `kubectl gitops <TAB>`, put the kubectl_complete-gitops script on your PATH."
+    )]
     Completion(super::complete::CompletionArgs),
     /// Completion candidates for kubectl's plugin completion (called by kubectl_complete-gitops).
     #[command(name = "__complete", hide = true, disable_help_flag = true)]
