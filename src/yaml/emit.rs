@@ -7,6 +7,7 @@
 //! Everything here is written from the documented behaviour and verified against
 //! `kubectl kustomize`; it depends only on `serde_json` and std.
 
+use super::parse::is_yaml_style_float;
 use serde_json::{Map, Number, Value};
 use std::cmp::Ordering;
 
@@ -449,46 +450,6 @@ fn base0_unsigned(s: &str) -> Option<u64> {
         return parse_unsigned_digits(&s[1..], 8);
     }
     parse_unsigned_digits(s, 10)
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// Go `strconv.ParseFloat(s, 64)` succeeds, for the decimal (non-hex, non-inf/nan) syntax that
