@@ -5,7 +5,6 @@ use super::args::{DiffOutput, StatusArgs};
 use super::env::{runtime, Env};
 use super::CliError;
 use crate::cluster::applyset::ApplySet;
-use crate::cluster::ObjectRef;
 use crate::diff::{self, DriftClass};
 use crate::sync::{self, health};
 use serde_json::{json, Value};
@@ -37,17 +36,7 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
             };
             rows.push((d.object, d.class, h, reason));
         }
-        let parent_ref = ObjectRef {
-            group: String::new(),
-            version: "v1".into(),
-            kind: "ConfigMap".into(),
-            namespace: set.namespace.clone(),
-            name: set.name.clone(),
-        };
-        let parent = match cluster.resolve(&parent_ref.gvk()).await? {
-            Some(cm) => cluster.get(&cm, &parent_ref).await?,
-            None => None,
-        };
+        let (_, parent) = cluster.applyset_parent(&set).await?;
         Ok::<_, CliError>((rows, parent, cluster.server.clone()))
     })?;
     let ann = |k: &str| {

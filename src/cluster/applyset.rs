@@ -36,6 +36,17 @@ impl ApplySet {
         format!("applyset-{b64}-v1")
     }
 
+    /// Which object the parent is.
+    pub fn parent_ref(&self) -> super::ObjectRef {
+        super::ObjectRef {
+            group: String::new(),
+            version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
     pub fn selector(&self) -> String {
         format!("{PART_OF}={}", self.id())
     }
@@ -93,6 +104,26 @@ pub fn recorded_group_kinds(parent: &Value) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+impl super::Cluster {
+    /// The live parent of `set` (`None` before the first sync), with its resolved kind.
+    pub async fn applyset_parent(
+        &self,
+        set: &ApplySet,
+    ) -> Result<(super::Resolved, Option<Value>), super::ClusterError> {
+        let parent = set.parent_ref();
+        let cm =
+            self.resolve(&parent.gvk())
+                .await?
+                .ok_or_else(|| super::ClusterError::UnknownKind {
+                    kind: "ConfigMap".into(),
+                    api_version: "v1".into(),
+                    object: parent.to_string(),
+                })?;
+        let live = self.get(&cm, &parent).await?;
+        Ok((cm, live))
+    }
 }
 
 #[cfg(test)]

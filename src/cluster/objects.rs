@@ -146,6 +146,41 @@ impl Cluster {
             .map_err(|e| self.err(e, "list", &what))
     }
 
+    /// Every object of one kind in `namespace` (all of them for cluster-scoped kinds).
+    pub async fn list_in(
+        &self,
+        resolved: &Resolved,
+        namespace: &str,
+    ) -> Result<Vec<Value>, ClusterError> {
+        self.limiter.acquire().await;
+        tracing::debug!("LIST {} in {namespace:?}", resolved.resource.kind);
+        let api = self.api(resolved, namespace);
+        let what = ObjectRef {
+            group: resolved.resource.group.clone(),
+            version: resolved.resource.version.clone(),
+            kind: resolved.resource.kind.clone(),
+            namespace: namespace.to_string(),
+            name: "(all)".into(),
+        };
+        api.list(&ListParams::default())
+            .await
+            .map(|l| {
+                l.items
+                    .into_iter()
+                    .map(|mut o| {
+                        if o.types.is_none() {
+                            o.types = Some(kube::api::TypeMeta {
+                                api_version: resolved.resource.api_version.clone(),
+                                kind: resolved.resource.kind.clone(),
+                            });
+                        }
+                        to_value(o)
+                    })
+                    .collect()
+            })
+            .map_err(|e| self.err(e, "list", &what))
+    }
+
     /// Deletes an object (background propagation); a missing object is not an error.
     pub async fn delete(&self, resolved: &Resolved, obj: &ObjectRef) -> Result<(), ClusterError> {
         self.limiter.acquire().await;

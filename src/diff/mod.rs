@@ -4,6 +4,7 @@
 //! Requests run concurrently with a bound. Presentation (text, JSON, secret masking)
 //! lives in [`present`].
 
+pub mod fastpath;
 pub mod ignore;
 pub mod mask;
 pub mod normalize;
@@ -152,12 +153,13 @@ pub async fn compute(
         })
         .collect();
 
+    let known = snapshot(cluster, &prepared, options.concurrency).await;
     let results: Vec<(usize, Result<ObjectDiff, ClusterError>)> =
-        stream::iter(prepared.into_iter().enumerate())
-            .map(|(i, (obj, resolved))| async move {
+        stream::iter(prepared.into_iter().zip(known).enumerate())
+            .map(|(i, ((obj, resolved), known))| async move {
                 (
                     i,
-                    compare(cluster, obj, resolved.as_ref(), &options.ignore).await,
+                    compare(cluster, obj, resolved.as_ref(), &options.ignore, known).await,
                 )
             })
             .buffer_unordered(options.concurrency.max(1))
@@ -194,17 +196,7 @@ pub async fn leftovers(
     keys: &HashSet<(String, String, String, String)>,
     desired_group_kinds: &BTreeSet<(String, String)>,
 ) -> Result<Vec<Value>, ClusterError> {
-    let parent_ref = ObjectRef {
-        group: String::new(),
-        version: "v1".into(),
-        kind: "ConfigMap".into(),
-        namespace: set.namespace.clone(),
-        name: set.name.clone(),
-    };
-    let Some(cm) = cluster.resolve(&parent_ref.gvk()).await? else {
-        return Ok(Vec::new());
-    };
-    let Some(parent) = cluster.get(&cm, &parent_ref).await? else {
+    let Some(parent) = cluster.applyset_parent(set).await?.1 else {
         return Ok(Vec::new());
     };
     let mut group_kinds: BTreeSet<(String, String)> = desired_group_kinds.clone();
@@ -240,6 +232,7 @@ pub async fn compare(
     desired: Value,
     resolved: Option<&Resolved>,
     ignore: &IgnoreRules,
+    known: Known,
 ) -> Result<ObjectDiff, ClusterError> {
     let object = ObjectRef::of(&desired);
     let create = |mut desired: Value| {
@@ -256,9 +249,28 @@ pub async fn compare(
     let Some(resolved) = resolved else {
         return Ok(create(desired));
     };
-    let Some(mut live) = cluster.get(resolved, &object).await? else {
+    let live = match known {
+        Known::Live(v) => Some(v),
+        Known::Absent => None,
+        Known::Unknown => cluster.get(resolved, &object).await?,
+    };
+    let Some(mut live) = live else {
         return Ok(create(desired));
     };
+    {
+        let (mut d, mut l) = (desired.clone(), live.clone());
+        ignore.strip(&object, &mut d);
+        ignore.strip(&object, &mut l);
+        if fastpath::certainly_in_sync(&d, &l, crate::cluster::FIELD_MANAGER) {
+            return Ok(ObjectDiff {
+                object,
+                class: DriftClass::InSync,
+                live: None,
+                desired: None,
+                changed: Vec::new(),
+            });
+        }
+    }
     let mut merged = cluster.apply(resolved, &desired, true, true).await?;
     normalize::normalize(&mut live);
     normalize::normalize(&mut merged);
@@ -278,6 +290,78 @@ pub async fn compare(
         desired: Some(merged),
         changed,
     })
+}
+
+/// What is known of an object's live state before comparing.
+#[derive(Clone, Debug)]
+pub enum Known {
+    /// Not looked up yet: GET it.
+    Unknown,
+    /// A LIST of its kind and namespace did not contain it.
+    Absent,
+    Live(Value),
+}
+
+/// The live objects of every kind and namespace the prepared objects live in, one LIST
+/// each. Kinds that cannot be listed (RBAC) stay unknown and are fetched one by one.
+pub async fn snapshot(
+    cluster: &Cluster,
+    prepared: &[(Value, Option<Resolved>)],
+    concurrency: usize,
+) -> Vec<Known> {
+    use std::collections::HashMap;
+    /// group, version, kind, namespace
+    type ListKey = (String, String, String, String);
+    let mut groups: HashMap<ListKey, (Resolved, Vec<usize>)> = HashMap::new();
+    for (i, (obj, res)) in prepared.iter().enumerate() {
+        let Some(res) = res else { continue };
+        let r = ObjectRef::of(obj);
+        let ns = if res.namespaced {
+            r.namespace.clone()
+        } else {
+            String::new()
+        };
+        groups
+            .entry((
+                res.resource.group.clone(),
+                res.resource.version.clone(),
+                res.resource.kind.clone(),
+                ns,
+            ))
+            .or_insert_with(|| (res.clone(), Vec::new()))
+            .1
+            .push(i);
+    }
+    let lists: Vec<(Vec<usize>, Option<Vec<Value>>)> =
+        stream::iter(groups)
+            .map(|((_, _, _, ns), (res, idx))| async move {
+                (idx, cluster.list_in(&res, &ns).await.ok())
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+    let mut known = vec![Known::Unknown; prepared.len()];
+    for (idx, list) in lists {
+        let Some(list) = list else { continue };
+        let by_name: HashMap<String, Value> = list
+            .into_iter()
+            .map(|o| {
+                (
+                    crate::render::resource::str_at(&o, &["metadata", "name"]).to_string(),
+                    o,
+                )
+            })
+            .collect();
+        let mut by_name = by_name;
+        for i in idx {
+            let name = crate::render::resource::str_at(&prepared[i].0, &["metadata", "name"]);
+            known[i] = match by_name.remove(name) {
+                Some(v) => Known::Live(v),
+                None => Known::Absent,
+            };
+        }
+    }
+    known
 }
 
 /// JSON pointers where `a` and `b` differ (maps recursively, lists and scalars whole).

@@ -151,6 +151,7 @@ pub async fn sync(
     progress: &dyn Progress,
 ) -> Result<SyncReport, SyncError> {
     let prepared = diff::prepare(cluster, desired, Some(&options.applyset)).await?;
+    let mut known = diff::snapshot(cluster, &prepared, options.concurrency).await;
     let objects: Vec<Value> = prepared.iter().map(|(o, _)| o.clone()).collect();
     let mut resolved: Vec<Option<Resolved>> = prepared.into_iter().map(|(_, r)| r).collect();
     let steps = plan::steps(&objects).map_err(SyncError::Plan)?;
@@ -191,16 +192,19 @@ pub async fn sync(
                 resolved[i] = cluster.resolve(&ObjectRef::of(&objects[i]).gvk()).await?;
             }
         }
-        let outcomes: Vec<(usize, Result<ObjectResult, SyncError>)> =
-            stream::iter(indexes.iter().copied())
-                .map(|i| {
-                    let obj = &objects[i];
-                    let res = resolved[i].clone();
-                    async move { (i, sync_one(cluster, obj, res.as_ref(), options).await) }
-                })
-                .buffer_unordered(options.concurrency.max(1))
-                .collect()
-                .await;
+        let jobs: Vec<(usize, diff::Known)> = indexes
+            .iter()
+            .map(|&i| (i, std::mem::replace(&mut known[i], diff::Known::Unknown)))
+            .collect();
+        let outcomes: Vec<(usize, Result<ObjectResult, SyncError>)> = stream::iter(jobs)
+            .map(|(i, k)| {
+                let obj = &objects[i];
+                let res = resolved[i].clone();
+                async move { (i, sync_one(cluster, obj, res.as_ref(), k, options).await) }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
         for (i, outcome) in outcomes {
             let r = outcome?;
             if r.action != Action::Unchanged {
@@ -317,12 +321,13 @@ async fn sync_one(
     cluster: &Cluster,
     desired: &Value,
     resolved: Option<&Resolved>,
+    known: diff::Known,
     options: &SyncOptions,
 ) -> Result<ObjectResult, SyncError> {
     let object = ObjectRef::of(desired);
     let mut to_apply = desired.clone();
     options.ignore.strip(&object, &mut to_apply);
-    let d = match diff::compare(cluster, desired.clone(), resolved, &options.ignore).await {
+    let d = match diff::compare(cluster, desired.clone(), resolved, &options.ignore, known).await {
         Ok(d) => d,
         Err(ClusterError::Invalid { object: o, message }) if message.contains("immutable") => {
             if !options.force_replace {
@@ -503,16 +508,7 @@ async fn write_parent(
     objects: &[Value],
     keep_recorded: bool,
 ) -> Result<(), SyncError> {
-    let parent_ref = ObjectRef {
-        group: String::new(),
-        version: "v1".into(),
-        kind: "ConfigMap".into(),
-        namespace: options.applyset.namespace.clone(),
-        name: options.applyset.name.clone(),
-    };
-    let Some(cm) = cluster.resolve(&parent_ref.gvk()).await? else {
-        return Err(SyncError::Plan("the cluster serves no v1 ConfigMap".into()));
-    };
+    let (cm, live_parent) = cluster.applyset_parent(&options.applyset).await?;
     let mut gks: Vec<String> = group_kinds
         .iter()
         .map(|(g, k)| {
@@ -528,11 +524,11 @@ async fn write_parent(
         .map(|o| crate::render::resource::str_at(o, &["metadata", "namespace"]).to_string())
         .collect();
     if keep_recorded {
-        if let Some(live) = cluster.get(&cm, &parent_ref).await? {
-            gks.extend(applyset::recorded_group_kinds(&live));
+        if let Some(live) = &live_parent {
+            gks.extend(applyset::recorded_group_kinds(live));
             namespaces.extend(
                 crate::render::resource::str_at(
-                    &live,
+                    live,
                     &["metadata", "annotations", applyset::ADDITIONAL_NAMESPACES],
                 )
                 .split(',')
