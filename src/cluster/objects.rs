@@ -111,14 +111,18 @@ impl Cluster {
             .map_err(|e| self.err(e, if dry_run { "dry-run apply" } else { "apply" }, &obj))
     }
 
-    /// Objects of one kind carrying `label_selector`, in every namespace (or cluster-wide).
+    /// Objects of one kind carrying `label_selector`, in every namespace (or cluster-wide),
+    /// metadata only (apiVersion, kind, metadata): enough to know what exists.
     pub async fn list(
         &self,
         resolved: &Resolved,
         label_selector: &str,
     ) -> Result<Vec<Value>, ClusterError> {
         self.limiter.acquire().await;
-        tracing::debug!("LIST {} -l {label_selector}", resolved.resource.kind);
+        tracing::debug!(
+            "LIST (metadata) {} -l {label_selector}",
+            resolved.resource.kind
+        );
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resolved.resource);
         let what = ObjectRef {
             group: resolved.resource.group.clone(),
@@ -127,19 +131,17 @@ impl Cluster {
             namespace: String::new(),
             name: format!("(label {label_selector})"),
         };
-        api.list(&ListParams::default().labels(label_selector))
+        api.list_metadata(&ListParams::default().labels(label_selector))
             .await
             .map(|l| {
                 l.items
                     .into_iter()
-                    .map(|mut o| {
-                        if o.types.is_none() {
-                            o.types = Some(kube::api::TypeMeta {
-                                api_version: resolved.resource.api_version.clone(),
-                                kind: resolved.resource.kind.clone(),
-                            });
-                        }
-                        to_value(o)
+                    .map(|o| {
+                        serde_json::json!({
+                            "apiVersion": resolved.resource.api_version,
+                            "kind": resolved.resource.kind,
+                            "metadata": serde_json::to_value(o.metadata).unwrap_or(Value::Null),
+                        })
                     })
                     .collect()
             })

@@ -212,15 +212,18 @@ pub async fn leftovers(
         let Some(resolved) = cluster.resolve_group_kind(&group, &kind).await? else {
             continue;
         };
-        for live in cluster.list(&resolved, &set.selector()).await? {
-            let r = ObjectRef::of(&live);
+        for meta in cluster.list(&resolved, &set.selector()).await? {
+            let r = ObjectRef::of(&meta);
             if !keys.contains(&(
                 r.group.clone(),
                 r.kind.clone(),
                 r.namespace.clone(),
                 r.name.clone(),
             )) {
-                out.push(live);
+                // The listing carried metadata only; leftovers are few, fetch them whole.
+                if let Some(live) = cluster.get(&resolved, &r).await? {
+                    out.push(live);
+                }
             }
         }
     }

@@ -152,6 +152,15 @@ pub async fn sync(
 ) -> Result<SyncReport, SyncError> {
     let prepared = diff::prepare(cluster, desired, Some(&options.applyset)).await?;
     let mut known = diff::snapshot(cluster, &prepared, options.concurrency).await;
+    // What each object looked like before the sync: the health of objects left unchanged
+    // comes from here instead of another GET.
+    let before: Vec<Option<Value>> = known
+        .iter()
+        .map(|k| match k {
+            diff::Known::Live(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
     let objects: Vec<Value> = prepared.iter().map(|(o, _)| o.clone()).collect();
     let mut resolved: Vec<Option<Resolved>> = prepared.into_iter().map(|(_, r)| r).collect();
     let steps = plan::steps(&objects).map_err(SyncError::Plan)?;
@@ -272,13 +281,32 @@ pub async fn sync(
         write_parent(cluster, options, &group_kinds, &objects, !prune_complete).await?;
     }
 
+    // Health known without asking: unchanged objects as they were listed.
+    let mut healths: Vec<Option<(Health, String)>> = (0..objects.len())
+        .map(|i| {
+            let unchanged = report
+                .objects
+                .get(i)
+                .is_some_and(|o| o.action == Action::Unchanged);
+            match (&before[i], unchanged) {
+                (Some(live), true) => Some(health::assess(live)),
+                _ => None,
+            }
+        })
+        .collect();
     if options.wait && !options.dry_run {
-        let all: Vec<usize> = (0..objects.len()).collect();
+        let pending: Vec<usize> = (0..objects.len())
+            .filter(|&i| {
+                healths[i]
+                    .as_ref()
+                    .is_none_or(|(h, _)| *h != Health::Healthy)
+            })
+            .collect();
         match wait_for(
             cluster,
             &objects,
             &resolved,
-            &all,
+            &pending,
             options.timeout,
             progress,
         )
@@ -288,14 +316,22 @@ pub async fn sync(
             Err(SyncError::Timeout { .. }) => report.healthy = false,
             Err(e) => return Err(e),
         }
+        for &i in &pending {
+            healths[i] = None;
+        }
     }
     // final health of every object
     if !options.dry_run {
-        let healths: Vec<(Health, String)> = stream::iter(0..objects.len())
-            .map(|i| {
+        let healths: Vec<(Health, String)> = stream::iter(healths.into_iter().enumerate())
+            .map(|(i, known)| {
                 let obj = &objects[i];
                 let res = resolved[i].clone();
-                async move { current_health(cluster, obj, res.as_ref()).await }
+                async move {
+                    match known {
+                        Some(h) => Ok(h),
+                        None => current_health(cluster, obj, res.as_ref()).await,
+                    }
+                }
             })
             .buffered(options.concurrency.max(1))
             .collect::<Vec<_>>()
