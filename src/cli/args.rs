@@ -140,7 +140,7 @@ pub struct ClusterFlags {
     /// Namespace for objects that name none, and for the env's inventory.
     #[arg(short, long)]
     pub namespace: Option<String>,
-    /// Client-side rate limit: queries per second.
+    /// Client-side rate limit: queries per second (0: no limit).
     #[arg(long, default_value_t = 50.0)]
     pub qps: f64,
     /// Client-side rate limit: burst.

@@ -94,7 +94,8 @@ async fn finish(
         context,
         discovery: Arc::new(tokio::sync::Mutex::new(HashMap::new())),
         limiter: Arc::new(RateLimiter::new(
-            if args.qps > 0.0 { args.qps } else { 50.0 },
+            // 0 (or less) means no client-side limit.
+            args.qps,
             if args.burst > 0 { args.burst } else { 100 },
         )),
     })

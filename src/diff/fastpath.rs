@@ -65,9 +65,12 @@ fn owned_still_set(owned: &Map<String, Value>, desired: &Value) -> bool {
             };
             let found = desired.as_array().and_then(|items| {
                 items.iter().find(|item| {
-                    wanted
-                        .iter()
-                        .all(|(k, v)| item.get(k).is_some_and(|x| contained(v, x)))
+                    wanted.iter().all(|(k, v)| match item.get(k) {
+                        Some(x) => contained(v, x),
+                        // Port lists are keyed by (port, protocol); Git usually leaves
+                        // protocol to its API default.
+                        None => k == "protocol" && v == "TCP",
+                    })
                 })
             });
             match found {
@@ -170,6 +173,20 @@ mod tests {
             &live(spec, fields()),
             "kubectl-gitops"
         ));
+    }
+
+    #[test]
+    fn default_tcp_protocol_matches_port_keys() {
+        let live = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "managedFields": [
+            {"manager": "kubectl-gitops", "operation": "Apply", "fieldsV1": {"f:spec": {"f:ports": {
+                "k:{\"port\":80,\"protocol\":\"TCP\"}": {".": {}, "f:port": {}, "f:targetPort": {}}}}}}]},
+            "spec": {"ports": [{"port": 80, "protocol": "TCP", "targetPort": 8080}], "clusterIP": "10.0.0.1"}});
+        let desired = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"port": 80, "targetPort": 8080}]}});
+        assert!(certainly_in_sync(&desired, &live, "kubectl-gitops"));
+        let udp = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"ports": [{"port": 80, "protocol": "UDP", "targetPort": 8080}]}});
+        assert!(!certainly_in_sync(&udp, &live, "kubectl-gitops"));
     }
 
     #[test]
