@@ -871,18 +871,7 @@ fn set_namespace(resources: &mut ResMap, ns: &NamespaceSettings<'_>) -> Result<(
         }
         namespace_one(r, ns)?;
     }
-    let mut seen: HashMap<_, usize> = HashMap::new();
-    for (i, r) in resources.iter().enumerate() {
-        if let Some(j) = seen.insert(r.id().key(), i) {
-            return Err(format!(
-                "namespace transformation produces ID conflict: {} and {} are both {}",
-                resources.get(j).org_id(),
-                r.org_id(),
-                r.id()
-            ));
-        }
-    }
-    Ok(())
+    crate::render::transform::namespace::check_id_conflicts(resources)
 }
 
 /// The namespace rules applied to one resource.

@@ -44,6 +44,11 @@ pub fn apply(resources: &mut ResMap, namespace: &str, specs: &[FieldSpec]) -> Re
             })?;
         }
     }
+    check_id_conflicts(resources)
+}
+
+/// After setting namespaces, no two resources may share an id.
+pub fn check_id_conflicts(resources: &ResMap) -> Result<(), String> {
     let mut seen: HashMap<_, usize> = HashMap::new();
     for (i, r) in resources.iter().enumerate() {
         if let Some(j) = seen.insert(r.id().key(), i) {
