@@ -128,7 +128,8 @@ fn render_matches_kustomize_goldens() {
     );
 }
 
-/// The goldens must be what the reference prints today (never our own output).
+/// The goldens must be what the reference prints today (never our own output); where the
+/// reference warns about deprecated fields, we print the same warnings.
 #[test]
 fn goldens_match_reference() {
     if Command::new("kubectl")
@@ -141,6 +142,7 @@ fn goldens_match_reference() {
         return;
     }
     let mut stale = Vec::new();
+    let mut warned = Vec::new();
     for case in cases() {
         let abs = build_dir(&case).canonicalize().expect("case dir");
         let out = Command::new("kubectl")
@@ -157,9 +159,33 @@ fn goldens_match_reference() {
         if !ok {
             stale.push(name(&case));
         }
+        // Deprecation warnings: the same lines, in the same order, on stderr.
+        if out.status.success() {
+            let ours = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+                .arg("render")
+                .arg(&abs)
+                .args(flags(&case))
+                .output()
+                .expect("our binary runs");
+            if warnings(&ours.stderr) != warnings(&out.stderr) {
+                warned.push(name(&case));
+            }
+        }
     }
     assert!(
         stale.is_empty(),
         "goldens differ from `kubectl kustomize` (run scripts/update-goldens): {stale:?}"
     );
+    assert!(
+        warned.is_empty(),
+        "deprecation warnings differ from kustomize's: {warned:?}"
+    );
+}
+
+fn warnings(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.starts_with("# Warning"))
+        .map(str::to_string)
+        .collect()
 }
