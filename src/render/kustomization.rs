@@ -226,6 +226,116 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "buildMetadata",
 ];
 
+/// The struct a JSON object decodes into, for Go's case-insensitive field matching.
+#[derive(Clone, Copy)]
+enum Shape {
+    Kustomization,
+    Label,
+    FieldSpec,
+    Patch,
+    Selector,
+    PatchOptions,
+    Image,
+    Replica,
+    SortOptions,
+    LegacySortOptions,
+    Generator,
+    GeneratorOptions,
+}
+
+impl Shape {
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Shape::Kustomization => TOP_LEVEL_FIELDS,
+            Shape::Label => &["pairs", "includeSelectors", "includeTemplates", "fields"],
+            Shape::FieldSpec => &["group", "version", "kind", "path", "create"],
+            Shape::Patch => &["path", "patch", "target", "options"],
+            Shape::Selector => &[
+                "group",
+                "version",
+                "kind",
+                "name",
+                "namespace",
+                "labelSelector",
+                "annotationSelector",
+            ],
+            Shape::PatchOptions => &["allowNameChange", "allowKindChange"],
+            Shape::Image => &["name", "newName", "newTag", "digest", "tagSuffix"],
+            Shape::Replica => &["name", "count"],
+            Shape::SortOptions => &["order", "legacySortOptions"],
+            Shape::LegacySortOptions => &["orderFirst", "orderLast"],
+            Shape::Generator => &[
+                "name",
+                "namespace",
+                "behavior",
+                "literals",
+                "files",
+                "envs",
+                "env",
+                "options",
+                "type",
+            ],
+            Shape::GeneratorOptions => &[
+                "labels",
+                "annotations",
+                "disableNameSuffixHash",
+                "immutable",
+            ],
+        }
+    }
+
+    /// The shape of a field's value (a list of that shape counts too).
+    fn child(self, field: &str) -> Option<Shape> {
+        Some(match (self, field) {
+            (Shape::Kustomization, "labels") => Shape::Label,
+            (Shape::Kustomization, "patches" | "patchesJson6902") => Shape::Patch,
+            (Shape::Kustomization, "images" | "imageTags") => Shape::Image,
+            (Shape::Kustomization, "replicas") => Shape::Replica,
+            (Shape::Kustomization, "sortOptions") => Shape::SortOptions,
+            (Shape::Kustomization, "configMapGenerator" | "secretGenerator") => Shape::Generator,
+            (Shape::Kustomization, "generatorOptions") => Shape::GeneratorOptions,
+            (Shape::Label, "fields") => Shape::FieldSpec,
+            (Shape::Patch, "target") => Shape::Selector,
+            (Shape::Patch, "options") => Shape::PatchOptions,
+            (Shape::SortOptions, "legacySortOptions") => Shape::LegacySortOptions,
+            (Shape::Generator, "options") => Shape::GeneratorOptions,
+            _ => return None,
+        })
+    }
+}
+
+/// Go's encoding/json matches field names case-insensitively (an exact match wins), at
+/// every level of the kustomization; renames keys to their canonical spelling.
+fn canonicalize_keys(value: &mut Value, shape: Shape) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                canonicalize_keys(item, shape);
+            }
+        }
+        Value::Object(map) => {
+            let fields = shape.fields();
+            let old = std::mem::take(map);
+            for (k, mut v) in old {
+                let canonical = if fields.contains(&k.as_str()) {
+                    k
+                } else {
+                    fields
+                        .iter()
+                        .find(|f| f.eq_ignore_ascii_case(&k))
+                        .map(|f| f.to_string())
+                        .unwrap_or(k)
+                };
+                if let Some(child) = shape.child(&canonical) {
+                    canonicalize_keys(&mut v, child);
+                }
+                map.insert(canonical, v);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// What reading a kustomization gives: the fixed-up model and the deprecation warnings
 /// kustomize prints on stderr.
 pub struct Loaded {
@@ -238,26 +348,12 @@ pub struct Loaded {
 pub fn parse(text: &str) -> Result<Loaded, String> {
     let value = crate::yaml::parse::parse_one(text, crate::yaml::Dialect::Yaml11)
         .map_err(|e| format!("yaml: {e}"))?;
-    let value = match value {
+    let mut value = match value {
         Value::Null => Value::Object(Default::default()),
-        Value::Object(map) => {
-            let mut out = serde_json::Map::new();
-            for (k, v) in map {
-                let canonical = if TOP_LEVEL_FIELDS.contains(&k.as_str()) {
-                    k
-                } else {
-                    TOP_LEVEL_FIELDS
-                        .iter()
-                        .find(|f| f.eq_ignore_ascii_case(&k))
-                        .map(|f| f.to_string())
-                        .unwrap_or(k)
-                };
-                out.insert(canonical, v);
-            }
-            Value::Object(out)
-        }
+        v @ Value::Object(_) => v,
         _ => return Err("the file is not a YAML mapping".to_string()),
     };
+    canonicalize_keys(&mut value, Shape::Kustomization);
     let mut k: Kustomization = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         if path.is_empty() || path == "." {
@@ -369,6 +465,17 @@ mod tests {
             .unwrap()
             .kustomization;
         assert_eq!(k.name_prefix.as_deref(), Some("up-"));
+    }
+
+    #[test]
+    fn nested_keys_are_case_insensitive() {
+        let k = parse("patches:\n- Path: p.yaml\n  TARGET: {KIND: Deployment}\nimages:\n- NAME: a\n  newtag: b\n")
+            .unwrap()
+            .kustomization;
+        let p = &k.patches.unwrap()[0];
+        assert_eq!(p.path.as_deref(), Some("p.yaml"));
+        assert_eq!(p.target.as_ref().unwrap().kind, "Deployment");
+        assert_eq!(k.images.unwrap()[0].new_tag, "b");
     }
 
     #[test]
