@@ -4,6 +4,7 @@
 //! bounded timeouts, a client-side rate limit, and typed errors naming the object and
 //! the verb.
 
+mod access;
 pub mod applyset;
 pub mod binding;
 mod client;

@@ -164,6 +164,9 @@ pub async fn sync(
     let objects: Vec<Value> = prepared.iter().map(|(o, _)| o.clone()).collect();
     let mut resolved: Vec<Option<Resolved>> = prepared.into_iter().map(|(_, r)| r).collect();
     let steps = plan::steps(&objects).map_err(SyncError::Plan)?;
+    if !options.dry_run {
+        preflight(cluster, &objects, &resolved, options).await?;
+    }
     let keys: HashSet<(String, String, String, String)> = objects
         .iter()
         .map(|o| {
@@ -350,6 +353,68 @@ pub async fn sync(
         }
     }
     Ok(report)
+}
+
+/// Refuses a sync the user is not allowed to finish, before anything is written: for
+/// every kind and namespace, `create` and `patch` (and `delete` with `--prune`), plus the
+/// inventory parent.
+async fn preflight(
+    cluster: &Cluster,
+    objects: &[Value],
+    resolved: &[Option<Resolved>],
+    options: &SyncOptions,
+) -> Result<(), SyncError> {
+    let mut checks: Vec<(Resolved, String, ObjectRef)> = Vec::new();
+    let mut seen = HashSet::new();
+    for (obj, res) in objects.iter().zip(resolved) {
+        let Some(res) = res else { continue };
+        let r = ObjectRef::of(obj);
+        let ns = if res.namespaced {
+            r.namespace.clone()
+        } else {
+            String::new()
+        };
+        if seen.insert((
+            res.resource.group.clone(),
+            res.resource.plural.clone(),
+            ns.clone(),
+        )) {
+            checks.push((res.clone(), ns, r));
+        }
+    }
+    let (cm, _) = cluster.applyset_parent(&options.applyset).await?;
+    checks.push((
+        cm,
+        options.applyset.namespace.clone(),
+        options.applyset.parent_ref(),
+    ));
+    let mut verbs = vec!["create", "patch"];
+    if options.prune {
+        verbs.push("delete");
+    }
+    let jobs: Vec<(&str, &(Resolved, String, ObjectRef))> = checks
+        .iter()
+        .flat_map(|c| verbs.iter().map(move |v| (*v, c)))
+        .collect();
+    let answers: Vec<Result<Option<String>, ClusterError>> = stream::iter(jobs)
+        .map(|(verb, (res, ns, example))| async move {
+            Ok(if cluster.can_i(verb, res, ns).await? {
+                None
+            } else {
+                Some(format!(
+                    "forbidden: cannot {verb} {example} (checked before changing anything)"
+                ))
+            })
+        })
+        .buffered(options.concurrency.max(1))
+        .collect()
+        .await;
+    for a in answers {
+        if let Some(denied) = a? {
+            return Err(SyncError::Plan(denied));
+        }
+    }
+    Ok(())
 }
 
 /// Brings one object to its Git state.

@@ -632,3 +632,44 @@ async fn cluster_binding_refuses_the_wrong_context() {
         text(&out)
     );
 }
+
+#[tokio::test]
+async fn cluster_denied_sync_changes_nothing() {
+    let Some(restricted) = testplane::restricted_kubeconfig() else {
+        return;
+    };
+    let Some(admin) = testplane::kubeconfig() else {
+        return;
+    };
+    let other = testplane::namespace("forbidden").await;
+    let allowed = testplane::RESTRICTED_NAMESPACE;
+    let name = format!("preflight-{}", std::process::id());
+    // One object where the user may write, one where it may not: nothing may be written.
+    let repo = Repo::new(allowed, &restricted, &[]);
+    repo.write(
+        "allowed.yaml",
+        &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {allowed}\ndata:\n  a: b\n"),
+    );
+    repo.write(
+        "denied.yaml",
+        &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {other}\ndata:\n  a: b\n"),
+    );
+    repo.write(
+        "kustomization.yaml",
+        "resources:\n- allowed.yaml\n- denied.yaml\n",
+    );
+    let out = repo.run("sync", &["--no-wait"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("forbidden") && err.contains(&other), "{err}");
+    let check = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&admin)
+        .args(["-n", allowed, "get", "configmap", &name])
+        .output()
+        .expect("kubectl");
+    assert!(
+        !check.status.success(),
+        "the allowed object was created before the denial"
+    );
+}
