@@ -12,7 +12,9 @@ use super::loader::{self, Entry, LoadRestrictor, Loader};
 use super::resmap::ResMap;
 use super::resource::Resource;
 use super::transform::{images, metadata, namespace, prefix_suffix, replicas};
-use super::{fieldspec, hash, helm, nameref, order, patches, plugins, remote, replacements, vars};
+use super::{
+    fieldspec, hash, helm, nameref, openapi, order, patches, plugins, remote, replacements, vars,
+};
 use crate::yaml::parse;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -49,9 +51,13 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         clones: Vec::new(),
         top_kustomization: None,
         vars: Vec::new(),
+        openapi: None,
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
+    if let Some(custom) = builder.custom_schema() {
+        check_custom_scope(&custom, &acc.resources, &top)?;
+    }
 
     let Accumulation {
         mut resources,
@@ -145,9 +151,20 @@ struct Builder<'o> {
     top_kustomization: Option<Kustomization>,
     /// Every kustomization's `vars`, merged upward; resolved once at the top.
     vars: Vec<vars::Var>,
+    /// The `openapi` setting of the first kustomization that has one (kustomize keeps
+    /// the schema process-global: the top-level one, else the first nested one reached).
+    openapi: Option<openapi::Setting>,
 }
 
 impl Builder<'_> {
+    /// The custom `openapi` schema in force, if any.
+    fn custom_schema(&self) -> Option<std::sync::Arc<openapi::CustomSchema>> {
+        match &self.openapi {
+            Some(openapi::Setting::Custom(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
     fn load(&mut self, dir: &Path) -> Result<(Kustomization, Loader)> {
         let file = loader::find_kustomization_file(dir)?;
         let text = std::fs::read_to_string(&file).map_err(|e| RenderError::Io {
@@ -198,6 +215,9 @@ impl Builder<'_> {
             _ => {}
         }
         unsupported(&k, &kfile)?;
+        if let (None, Some(field)) = (&self.openapi, &k.openapi) {
+            self.openapi = openapi::setting(field, &loader)?;
+        }
         if role == Role::Top {
             if let Some(so) = &k.sort_options {
                 order::check(so).map_err(|m| RenderError::transform(&kfile, m))?;
@@ -312,14 +332,16 @@ impl Builder<'_> {
             }
         }
 
-        transform(acc, &k, &loader)?;
+        let custom = self.custom_schema();
+        let custom = custom.as_deref();
+        transform(acc, &k, &loader, custom)?;
         let configs = self.plugin_configs(k.transformers.as_deref(), &loader)?;
         for config in &configs {
-            plugins::transform(&mut acc.resources, config, &acc.config, &loader)?;
+            plugins::transform(&mut acc.resources, config, &acc.config, &loader, custom)?;
         }
         let configs = self.plugin_configs(k.validators.as_deref(), &loader)?;
         for config in &configs {
-            plugins::validate(&mut acc.resources, config, &acc.config, &loader)?;
+            plugins::validate(&mut acc.resources, config, &acc.config, &loader, custom)?;
         }
         if let Some(entries) = k.vars.as_ref().filter(|v| !v.is_empty()) {
             let fail = |m: String| RenderError::transform(&kfile, m);
@@ -429,11 +451,35 @@ impl Builder<'_> {
     }
 }
 
+/// A custom `openapi` schema whose `paths` declare a kind cluster-scoped changes how
+/// kustomize treats that kind (namespace transformer, ids) unless the kind is a built-in
+/// one; that is not modelled, so such a build fails rather than print something else.
+fn check_custom_scope(
+    custom: &openapi::CustomSchema,
+    resources: &ResMap,
+    kfile: &Path,
+) -> Result<()> {
+    for r in resources.iter() {
+        let (api_version, kind) = (r.str_at(&["apiVersion"]), r.str_at(&["kind"]));
+        if custom.declares_cluster_scoped(api_version, kind)
+            && !r.id().gvk.is_cluster_scoped()
+            && super::smp_schema::root_type(api_version, kind).is_none()
+        {
+            return Err(RenderError::transform(
+                kfile,
+                format!(
+                    "the 'openapi' schema declares {api_version} {kind} cluster-scoped; custom cluster scopes are not supported yet"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Fields we do not build yet: failing is better than printing something kustomize
 /// would not.
 fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
-    let fields: [(&str, bool); 3] = [
-        ("openapi", k.openapi.is_some()),
+    let fields: [(&str, bool); 2] = [
         ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
         (
             "buildMetadata: [transformerAnnotations]",
@@ -453,15 +499,20 @@ fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
 }
 
 /// The builtin transformers of one kustomization, in kustomize's fixed order.
-fn transform(acc: &mut Accumulation, k: &Kustomization, loader: &Loader) -> Result<()> {
+fn transform(
+    acc: &mut Accumulation,
+    k: &Kustomization,
+    loader: &Loader,
+    custom: Option<&openapi::CustomSchema>,
+) -> Result<()> {
     let kfile = &loader.kustomization_file;
     let fail = |m: String| RenderError::transform(kfile, m);
     let (ra, config) = (&mut acc.resources, &acc.config);
     if let Some(list) = &k.patches_strategic_merge {
-        patches::apply_strategic_merge_list(ra, list, loader)?;
+        patches::apply_strategic_merge_list(ra, list, loader, custom)?;
     }
     for p in k.patches.iter().flatten() {
-        patches::apply_patch(ra, p, loader)?;
+        patches::apply_patch(ra, p, loader, custom)?;
     }
     if let Some(ns) = k.namespace.as_deref().filter(|ns| !ns.is_empty()) {
         namespace::apply(ra, ns, &config.namespace).map_err(fail)?;

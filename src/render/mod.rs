@@ -17,6 +17,7 @@ pub mod json6902;
 pub mod kustomization;
 pub mod loader;
 pub mod nameref;
+pub mod openapi;
 pub mod order;
 pub mod patches;
 pub mod plugins;

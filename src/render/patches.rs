@@ -7,6 +7,7 @@ use super::error::{RenderError, Result};
 use super::json6902;
 use super::kustomization::{Patch, PatchOptions, Selector};
 use super::loader::Loader;
+use super::openapi::CustomSchema;
 use super::resmap::ResMap;
 use super::resource::{Gvk, ResId, Resource};
 use super::selector::TargetSelector;
@@ -64,11 +65,16 @@ fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
 /// Applies one strategic-merge document to one resource, keeping its identity (kind,
 /// name, namespace) unless the options allow a change. Returns false when the patch
 /// deleted the resource.
-fn merge_into(r: &mut Resource, doc: &Value, options: &PatchOptions) -> Result<bool, String> {
+fn merge_into(
+    r: &mut Resource,
+    doc: &Value,
+    options: &PatchOptions,
+    custom: Option<&CustomSchema>,
+) -> Result<bool, String> {
     let before = r.id();
     let api_version = r.str_at(&["apiVersion"]).to_string();
     r.drop_empty_fields(merge_reaches);
-    match smp::apply(&mut r.obj, doc).map_err(|e| e.to_string())? {
+    match smp::apply_with(&mut r.obj, doc, custom).map_err(|e| e.to_string())? {
         SmpOutcome::Deleted => return Ok(false),
         SmpOutcome::Merged => {}
     }
@@ -149,6 +155,7 @@ fn merge_by_id(
     options: &PatchOptions,
     loader: &Loader,
     prefix: bool,
+    custom: Option<&CustomSchema>,
 ) -> Result<()> {
     for doc in docs {
         let id = patch_id(doc);
@@ -177,7 +184,7 @@ fn merge_by_id(
             }
         };
         let keep = resources
-            .update_keeping_ids(i, |r| merge_into(r, doc, options))
+            .update_keeping_ids(i, |r| merge_into(r, doc, options, custom))
             .map_err(|m| err(loader, format!("patch {id}: {m}")))?;
         if !keep {
             resources.remove(i);
@@ -191,6 +198,7 @@ pub fn apply_strategic_merge_list(
     resources: &mut ResMap,
     entries: &[String],
     loader: &Loader,
+    custom: Option<&CustomSchema>,
 ) -> Result<()> {
     for entry in entries {
         let inline = parse::parse_resources(entry)
@@ -206,7 +214,14 @@ pub fn apply_strategic_merge_list(
                 })?
             }
         };
-        merge_by_id(resources, &docs, &PatchOptions::default(), loader, false)?;
+        merge_by_id(
+            resources,
+            &docs,
+            &PatchOptions::default(),
+            loader,
+            false,
+            custom,
+        )?;
     }
     Ok(())
 }
@@ -231,12 +246,18 @@ fn patch_text(p: &Patch, loader: &Loader) -> Result<(String, String)> {
 }
 
 /// One `patches` entry.
-pub fn apply_patch(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Result<()> {
+/// `custom` is the build's custom `openapi` schema, if one was set.
+pub fn apply_patch(
+    resources: &mut ResMap,
+    p: &Patch,
+    loader: &Loader,
+    custom: Option<&CustomSchema>,
+) -> Result<()> {
     let (text, what) = patch_text(p, loader)?;
     let options = p.options.clone().unwrap_or_default();
     match interpret(&text, &what).map_err(|m| err(loader, m))? {
         Parsed::Strategic(docs) => match &p.target {
-            None => merge_by_id(resources, &docs, &options, loader, true),
+            None => merge_by_id(resources, &docs, &options, loader, true, custom),
             Some(target) => {
                 if docs.len() > 1 {
                     return Err(err(
@@ -244,7 +265,7 @@ pub fn apply_patch(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Result
                         "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field",
                     ));
                 }
-                merge_selected(resources, target, &docs[0], &options, loader)
+                merge_selected(resources, target, &docs[0], &options, loader, custom)
             }
         },
         Parsed::Json(ops) => match &p.target {
@@ -263,6 +284,7 @@ fn merge_selected(
     doc: &Value,
     options: &PatchOptions,
     loader: &Loader,
+    custom: Option<&CustomSchema>,
 ) -> Result<()> {
     let sel = TargetSelector::new(target).map_err(|m| err(loader, m))?;
     let mut deleted = Vec::new();
@@ -271,7 +293,9 @@ fn merge_selected(
             continue;
         }
         let id = r.id();
-        if !merge_into(r, doc, options).map_err(|m| err(loader, format!("patching {id}: {m}")))? {
+        if !merge_into(r, doc, options, custom)
+            .map_err(|m| err(loader, format!("patching {id}: {m}")))?
+        {
             deleted.push(i);
         }
     }

@@ -13,6 +13,7 @@ use super::kustomization::{
     FieldSpecDef, GeneratorArgs, GeneratorOptions, Image, Patch, PatchOptions, Selector,
 };
 use super::loader::{Entry, Loader};
+use super::openapi::CustomSchema;
 use super::resmap::ResMap;
 use super::resource::{Gvk, ResId, Resource};
 use super::transform::{images, metadata};
@@ -559,6 +560,7 @@ pub fn transform(
     config: &Value,
     _tconfig: &TransformerConfig,
     loader: &Loader,
+    custom: Option<&CustomSchema>,
 ) -> Result<()> {
     let kind = builtin_kind(config, loader)?;
     let id = config_id(config);
@@ -646,7 +648,7 @@ pub fn transform(
                     allow_kind_change: c.options.get("allowKindChange").copied().unwrap_or(false),
                 }),
             };
-            patches::apply_patch(resources, &patch, loader)?;
+            patches::apply_patch(resources, &patch, loader, custom)?;
         }
         "PatchJson6902Transformer" => {
             let c: Json6902Conf = configure(config, loader)?;
@@ -686,7 +688,7 @@ pub fn transform(
                     ),
                 ));
             }
-            patches::apply_strategic_merge_list(resources, &entries, loader)?;
+            patches::apply_strategic_merge_list(resources, &entries, loader, custom)?;
         }
         "ValueAddTransformer" => {
             let c: ValueAddConf = configure(config, loader)?;
@@ -758,9 +760,10 @@ pub fn validate(
     config: &Value,
     tconfig: &TransformerConfig,
     loader: &Loader,
+    custom: Option<&CustomSchema>,
 ) -> Result<()> {
     let before = resources.clone();
-    transform(resources, config, tconfig, loader)?;
+    transform(resources, config, tconfig, loader, custom)?;
     let mut after = resources.clone();
     let mut rebuilt = None;
     for r in after.iter_mut() {
@@ -1253,11 +1256,18 @@ mod tests {
     fn external_and_unknown_plugins_fail() {
         let mut m = resmap(vec![]);
         let ext = json!({"apiVersion": "example.com/v1", "kind": "Foo", "metadata": {"name": "x"}});
-        let err = transform(&mut m, &ext, &TransformerConfig::builtin(), &loader()).unwrap_err();
+        let err =
+            transform(&mut m, &ext, &TransformerConfig::builtin(), &loader(), None).unwrap_err();
         assert!(err.to_string().contains("external plugins disabled"));
         let unknown = json!({"apiVersion": "builtin", "kind": "Nope", "metadata": {"name": "x"}});
-        let err =
-            transform(&mut m, &unknown, &TransformerConfig::builtin(), &loader()).unwrap_err();
+        let err = transform(
+            &mut m,
+            &unknown,
+            &TransformerConfig::builtin(),
+            &loader(),
+            None,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("Nope.builtin.[noGrp]"));
     }
 
@@ -1269,7 +1279,7 @@ mod tests {
         ]);
         let c = json!({"apiVersion": "builtin", "kind": "NamespaceTransformer",
             "metadata": {"name": "n", "namespace": "new"}, "unsetOnly": true});
-        transform(&mut m, &c, &TransformerConfig::builtin(), &loader()).unwrap();
+        transform(&mut m, &c, &TransformerConfig::builtin(), &loader(), None).unwrap();
         assert_eq!(m.get(0).namespace(), "old");
         assert_eq!(m.get(1).namespace(), "new");
     }
@@ -1280,7 +1290,7 @@ mod tests {
         let mut m = resmap(vec![obj.clone()]);
         let c = json!({"apiVersion": "builtin", "kind": "LabelTransformer",
             "metadata": {"name": "l"}, "labels": {"a": "b"}});
-        transform(&mut m, &c, &TransformerConfig::builtin(), &loader()).unwrap();
+        transform(&mut m, &c, &TransformerConfig::builtin(), &loader(), None).unwrap();
         assert_eq!(m.get(0).obj, obj);
     }
 
@@ -1292,10 +1302,10 @@ mod tests {
         let ok = json!({"apiVersion": "builtin", "kind": "LabelTransformer",
             "metadata": {"name": "v"}, "labels": {"validated-by": "me"},
             "fieldSpecs": [{"path": "metadata/labels", "create": true}]});
-        validate(&mut m, &ok, &TransformerConfig::builtin(), &loader()).unwrap();
+        validate(&mut m, &ok, &TransformerConfig::builtin(), &loader(), None).unwrap();
         let bad = json!({"apiVersion": "builtin", "kind": "LabelTransformer",
             "metadata": {"name": "v"}, "labels": {"team": "x"},
             "fieldSpecs": [{"path": "metadata/labels", "create": true}]});
-        assert!(validate(&mut m, &bad, &TransformerConfig::builtin(), &loader()).is_err());
+        assert!(validate(&mut m, &bad, &TransformerConfig::builtin(), &loader(), None).is_err());
     }
 }

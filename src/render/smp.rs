@@ -1,10 +1,12 @@
 //! Strategic-merge patching with the semantics of kustomize v5.5.0 (kyaml `merge2`, not
 //! apimachinery's strategicpatch). The patch ("origin") and the resource ("dest") are walked
 //! together; list merge strategies come from the built-in schema facts in `schema`, chosen by
-//! the target's apiVersion+kind. The quirks of kyaml are reproduced on purpose: merged lists
+//! the target's apiVersion+kind, or from a custom `openapi` schema that replaces them
+//! (`apply_with`). The quirks of kyaml are reproduced on purpose: merged lists
 //! start with the patch's elements, unsupported directives leak through as plain keys, and
 //! multi-key lists reconcile empty key components heuristically.
 
+use super::openapi::{CustomSchema, Node as CustomNode};
 use super::smp_schema as sch;
 
 use serde_json::{Map, Value};
@@ -37,12 +39,27 @@ pub enum SmpError {
 /// Merge `patch` into `target` (a whole Kubernetes resource). The schema is chosen by the
 /// target's apiVersion+kind. The caller restores kind/name/namespace afterwards.
 pub fn apply(target: &mut Value, patch: &Value) -> Result<SmpOutcome, SmpError> {
+    apply_with(target, patch, None)
+}
+
+/// Like `apply`, but with `custom` (when given) as the only schema: the built-in merge
+/// keys are then unknown, as in kustomize when `openapi.path` is set.
+pub fn apply_with(
+    target: &mut Value,
+    patch: &Value,
+    custom: Option<&CustomSchema>,
+) -> Result<SmpOutcome, SmpError> {
     // kustomize leaves the resource untouched for a top-level `$patch: replace`.
     if patch.get("$patch").and_then(Value::as_str) == Some("replace") {
         return Ok(SmpOutcome::Merged);
     }
     // The target is moved in, not cloned: on error the build stops anyway.
-    let (out, _) = walk(Some(std::mem::take(target)), Some(patch.clone()), None)?;
+    let (out, _) = walk(
+        Some(std::mem::take(target)),
+        Some(patch.clone()),
+        None,
+        custom,
+    )?;
     match out {
         Out::Set(v) if !v.is_null() => {
             *target = v;
@@ -54,22 +71,39 @@ pub fn apply(target: &mut Value, patch: &Value) -> Result<SmpOutcome, SmpError> 
 
 /// Schema of the node being walked.
 #[derive(Clone, Copy, Debug)]
-enum Schema {
+enum Schema<'a> {
     Obj(sch::Ty),
     List {
         keys: &'static [&'static str],
         item: Option<sch::Ty>,
     },
+    /// A node of a custom schema (object or list, told apart by the data).
+    Custom(&'a CustomSchema, &'a CustomNode),
 }
 
-impl Schema {
-    fn field(self, name: &str) -> Option<Schema> {
+impl<'a> Schema<'a> {
+    fn field(self, name: &str) -> Option<Schema<'a>> {
         match self {
             Schema::Obj(ty) => sch::field(ty, name).map(|f| match f {
                 sch::FieldSchema::Object(t) => Schema::Obj(t),
                 sch::FieldSchema::MergeList { keys, item } => Schema::List { keys, item },
             }),
             Schema::List { .. } => None,
+            Schema::Custom(s, node) => s.field(node, name).map(|n| Schema::Custom(s, n)),
+        }
+    }
+
+    /// Merge keys and element schema when this is a list with patch strategy `merge`.
+    fn merge_list(self) -> Option<(Vec<String>, Option<Schema<'a>>)> {
+        match self {
+            Schema::List { keys, item } => Some((
+                keys.iter().map(|k| k.to_string()).collect(),
+                item.map(Schema::Obj),
+            )),
+            Schema::Custom(s, node) => node
+                .merge_keys()
+                .map(|keys| (keys.to_vec(), s.items(node).map(|n| Schema::Custom(s, n)))),
+            Schema::Obj(_) => None,
         }
     }
 }
@@ -124,26 +158,34 @@ fn key_str(v: Option<&Value>) -> String {
     }
 }
 
-fn schema_for_sources(dest: &Option<Value>, origin: &Option<Value>) -> Option<Schema> {
+fn schema_for_sources<'a>(
+    dest: &Option<Value>,
+    origin: &Option<Value>,
+    custom: Option<&'a CustomSchema>,
+) -> Option<Schema<'a>> {
     [dest, origin].into_iter().find_map(|s| {
         let m = present(s)?.as_object()?;
         let api_version = m.get("apiVersion")?.as_str().filter(|s| !s.is_empty())?;
         let kind = m.get("kind")?.as_str().filter(|s| !s.is_empty())?;
-        sch::root_type(api_version, kind).map(Schema::Obj)
+        match custom {
+            Some(c) => c.root(api_version, kind).map(|n| Schema::Custom(c, n)),
+            None => sch::root_type(api_version, kind).map(Schema::Obj),
+        }
     })
 }
 
 /// Walk `dest` and `origin` together. The flag tells whether the result is (a mutation of)
 /// the dest node itself, which matters for list elements merged in place.
-fn walk(
+fn walk<'a>(
     dest: Option<Value>,
     origin: Option<Value>,
-    schema: Option<Schema>,
+    schema: Option<Schema<'a>>,
+    custom: Option<&'a CustomSchema>,
 ) -> Result<(Out, bool), SmpError> {
-    let schema = schema.or_else(|| schema_for_sources(&dest, &origin));
+    let schema = schema.or_else(|| schema_for_sources(&dest, &origin, custom));
     let first = present(&dest).or(present(&origin)).cloned();
     let Some(first) = first else {
-        return walk_map(dest, origin, schema);
+        return walk_map(dest, origin, schema, custom);
     };
     let expected = kind_name(&first);
     for s in [&dest, &origin] {
@@ -158,10 +200,10 @@ fn walk(
         }
     }
     match first {
-        Value::Object(_) => walk_map(dest, origin, schema),
-        Value::Array(_) => match schema {
-            Some(Schema::List { keys, item }) => walk_assoc_list(dest, origin, keys, item),
-            _ => Ok(match origin {
+        Value::Object(_) => walk_map(dest, origin, schema, custom),
+        Value::Array(_) => match schema.and_then(Schema::merge_list) {
+            Some((keys, item)) => walk_assoc_list(dest, origin, keys, item, custom),
+            None => Ok(match origin {
                 Some(o) => (Out::Set(o), false),
                 None => (dest.map_or(Out::Clear, Out::Set), true),
             }),
@@ -191,10 +233,11 @@ fn map_directive(v: &mut Value) -> Result<Directive, SmpError> {
     Ok(d)
 }
 
-fn walk_map(
+fn walk_map<'a>(
     dest: Option<Value>,
     origin: Option<Value>,
-    schema: Option<Schema>,
+    schema: Option<Schema<'a>>,
+    custom: Option<&'a CustomSchema>,
 ) -> Result<(Out, bool), SmpError> {
     let (mut new_dest, origin, from_dest) = if present(&dest).is_none() {
         let mut origin = origin;
@@ -238,7 +281,7 @@ fn walk_map(
         let child_schema = schema.and_then(|s| s.field(&name));
         let d = new_dest.get(&name).cloned();
         let o = origin.as_ref().and_then(|o| o.get(&name)).cloned();
-        let (out, _) = walk(d, o, child_schema)?;
+        let (out, _) = walk(d, o, child_schema, custom)?;
         if let Some(m) = new_dest.as_object_mut() {
             match out {
                 Out::Clear | Out::Set(Value::Null) => {
@@ -307,11 +350,12 @@ impl ListMerge {
     }
 }
 
-fn walk_assoc_list(
+fn walk_assoc_list<'a>(
     dest: Option<Value>,
     origin: Option<Value>,
-    keys: &'static [&'static str],
-    item: Option<sch::Ty>,
+    keys: Vec<String>,
+    item_schema: Option<Schema<'a>>,
+    custom: Option<&'a CustomSchema>,
 ) -> Result<(Out, bool), SmpError> {
     let as_list = |v: Value| match v {
         Value::Array(a) => Some(a),
@@ -349,7 +393,6 @@ fn walk_assoc_list(
             },
         }
     };
-    let item_schema = item.map(Schema::Obj);
     let merged = if keys.is_empty() {
         let mut values: Vec<Vec<String>> = Vec::new();
         for src in lm.sources() {
@@ -360,9 +403,8 @@ fn walk_assoc_list(
                 }
             }
         }
-        set_elements(&mut lm, values, &[String::new()], item_schema)?
+        set_elements(&mut lm, values, &[String::new()], item_schema, custom)?
     } else {
-        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         let mut values: Vec<Vec<String>> = Vec::new();
         for src in lm.sources() {
             for elem in src {
@@ -375,7 +417,7 @@ fn walk_assoc_list(
                 }
             }
         }
-        set_elements(&mut lm, values, &keys, item_schema)?
+        set_elements(&mut lm, values, &keys, item_schema, custom)?
     };
     Ok((Out::Set(Value::Array(merged)), false))
 }
@@ -542,11 +584,12 @@ fn element_setter(
 
 /// Merge every key tuple's elements, then append the dest's remaining elements after the
 /// patch's ones (kustomize uses the "prepend" list direction).
-fn set_elements(
+fn set_elements<'a>(
     lm: &mut ListMerge,
     mut values_list: Vec<Vec<String>>,
     keys: &[String],
-    item_schema: Option<Schema>,
+    item_schema: Option<Schema<'a>>,
+    custom: Option<&'a CustomSchema>,
 ) -> Result<Vec<Value>, SmpError> {
     let mut items: Vec<Value> = Vec::new();
     if keys.len() > 1 {
@@ -565,7 +608,7 @@ fn set_elements(
         let origin_elem = lm
             .origin()
             .and_then(|o| find_element(o, &ek, &ev).map(|i| o[i].clone()));
-        let (out, from_dest) = walk(dest_elem, origin_elem, item_schema)?;
+        let (out, from_dest) = walk(dest_elem, origin_elem, item_schema, custom)?;
         let val = match out {
             Out::Set(v) if !is_empty_map_or_null(&v) => v,
             _ => {
@@ -659,6 +702,51 @@ mod tests {
         assert_eq!(apply(&mut t, &p), Ok(SmpOutcome::Merged));
         let want: Value = serde_json::from_str(expected).unwrap();
         assert_eq!(t, want, "\n got: {t}\nwant: {want}");
+    }
+
+    #[test]
+    fn custom_schema_replaces_builtin() {
+        let custom = CustomSchema::parse(
+            r##"{"definitions": {
+                "app": {"x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "App"}],
+                        "properties": {"spec": {"properties": {"workers": {
+                            "type": "array", "items": {"type": "object"},
+                            "x-kubernetes-patch-strategy": "merge", "x-kubernetes-patch-merge-key": "name"}}}}}}}"##,
+        )
+        .unwrap();
+        let mut t: Value = serde_json::from_str(
+            r#"{"apiVersion": "example.com/v1", "kind": "App", "metadata": {"name": "a"}, "spec": {"workers": [{"name": "x", "n": 1}, {"name": "y", "n": 1}]}}"#,
+        )
+        .unwrap();
+        let p: Value = serde_json::from_str(
+            r#"{"apiVersion": "example.com/v1", "kind": "App", "metadata": {"name": "a"}, "spec": {"workers": [{"name": "y", "n": 2}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            apply_with(&mut t, &p, Some(&custom)),
+            Ok(SmpOutcome::Merged)
+        );
+        assert_eq!(
+            t["spec"]["workers"],
+            serde_json::json!([{"name": "y", "n": 2}, {"name": "x", "n": 1}])
+        );
+        // Deployments lose their built-in container merge key under a custom schema.
+        let mut t: Value = serde_json::from_str(
+            r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": [{"name": "a"}]}}}}"#,
+        )
+        .unwrap();
+        let p: Value = serde_json::from_str(
+            r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": [{"name": "b"}]}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            apply_with(&mut t, &p, Some(&custom)),
+            Ok(SmpOutcome::Merged)
+        );
+        assert_eq!(
+            t["spec"]["template"]["spec"]["containers"],
+            serde_json::json!([{"name": "b"}])
+        );
     }
 
     #[test]
