@@ -260,6 +260,12 @@ impl Builder<'_> {
                     RenderError::transform(&kfile, format!("configurations '{file}': {m}"))
                 })?;
         }
+        for file in k.crds.iter().flatten() {
+            let text = loader.read_string(file)?;
+            std::sync::Arc::make_mut(&mut acc.config)
+                .merge_crds(&text)
+                .map_err(|m| RenderError::transform(&kfile, format!("crds '{file}': {m}")))?;
+        }
 
         for args in k.config_map_generator.iter().flatten() {
             generators::generate(
@@ -479,16 +485,13 @@ fn check_custom_scope(
 /// Fields we do not build yet: failing is better than printing something kustomize
 /// would not.
 fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
-    let fields: [(&str, bool); 2] = [
-        ("crds", k.crds.as_ref().is_some_and(|v| !v.is_empty())),
-        (
-            "buildMetadata: [transformerAnnotations]",
-            k.build_metadata
-                .iter()
-                .flatten()
-                .any(|b| b == "transformerAnnotations"),
-        ),
-    ];
+    let fields: [(&str, bool); 1] = [(
+        "buildMetadata: [transformerAnnotations]",
+        k.build_metadata
+            .iter()
+            .flatten()
+            .any(|b| b == "transformerAnnotations"),
+    )];
     match fields.iter().find(|(_, used)| *used) {
         Some((name, _)) => Err(RenderError::transform(
             file,

@@ -1,7 +1,7 @@
 //! Transformer configuration: which fields each builtin transformer touches. Starts from
 //! kustomize's builtin field specs; a kustomization's `configurations` files add to it,
 //! and a base's configuration is merged into its parent's (so an overlay's transformers
-//! honour what its bases declared).
+//! honour what its bases declared). `crds` files add field specs the same way.
 
 use super::fieldspec::{defaults, FieldSpec};
 use super::kustomization::FieldSpecDef;
@@ -147,6 +147,18 @@ impl TransformerConfig {
                 });
             }
         }
+        self.merge(&other)
+    }
+
+    /// Reads a `crds` file (OpenAPI definitions, see [`super::crds`]) and merges the
+    /// field specs it declares.
+    pub fn merge_crds(&mut self, text: &str) -> Result<(), String> {
+        let specs = super::crds::load(text).map_err(|e| e.to_string())?;
+        let mut other = TransformerConfig::empty();
+        other.common_annotations = specs.annotations;
+        other.common_labels = specs.label_selectors;
+        other.name_prefix = specs.identities;
+        other.name_reference = specs.name_references;
         self.merge(&other)
     }
 

@@ -8,6 +8,7 @@
 pub mod build;
 pub mod cache;
 pub mod config;
+pub mod crds;
 pub mod error;
 pub mod fieldspec;
 pub mod generators;
