@@ -440,18 +440,9 @@ struct IamConf {
     #[serde(default, deserialize_with = "nullable")]
     cloud: String,
     #[serde(default, deserialize_with = "nullable")]
-    kubernetes_service: IamKubernetesService,
+    kubernetes_service: MetaConf,
     #[serde(default, deserialize_with = "nullable")]
     service_account: IamServiceAccount,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct IamKubernetesService {
-    #[serde(default, deserialize_with = "nullable")]
-    name: String,
-    #[serde(default, deserialize_with = "nullable")]
-    namespace: String,
 }
 
 #[derive(Deserialize, Default)]
