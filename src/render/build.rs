@@ -9,6 +9,7 @@ use super::error::{RenderError, Result};
 use super::generators::{self, GeneratorKind};
 use super::kustomization::{self, Kustomization};
 use super::loader::{self, Entry, LoadRestrictor, Loader};
+use super::origin::{self, Origin, Place};
 use super::resmap::ResMap;
 use super::resource::Resource;
 use super::transform::{images, metadata, namespace, prefix_suffix, replicas};
@@ -18,6 +19,7 @@ use super::{
 use crate::yaml::parse;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How to build.
 #[derive(Clone, Debug, Default)]
@@ -52,6 +54,11 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         top_kustomization: None,
         vars: Vec::new(),
         openapi: None,
+        track_origins: false,
+        place: Arc::new(Place {
+            dir: dir.clone(),
+            repo: None,
+        }),
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
@@ -95,10 +102,27 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
             format!("buildMetadata option '{bad}' must be one of originAnnotations, managedByLabel, transformerAnnotations"),
         ));
     }
+    let with_origin = build_metadata.iter().any(|b| b == "originAnnotations");
+    let with_transformations = build_metadata.iter().any(|b| b == "transformerAnnotations");
     for r in &mut resources {
         strip_build_metadata(&mut r.obj);
-        if build_metadata.iter().any(|b| b == "originAnnotations") {
-            add_origin(r, &dir);
+        if let Some(source) = r.source.as_ref().filter(|_| with_origin) {
+            super::resource::set_at(
+                &mut r.obj,
+                &["metadata", "annotations", origin::ORIGIN_ANNOTATION],
+                Value::String(source.annotation()),
+            );
+        }
+        if with_transformations && !r.transformations.is_empty() {
+            super::resource::set_at(
+                &mut r.obj,
+                &[
+                    "metadata",
+                    "annotations",
+                    origin::TRANSFORMATIONS_ANNOTATION,
+                ],
+                Value::String(origin::transformations_annotation(&r.transformations)),
+            );
         }
         if build_metadata.iter().any(|b| b == "managedByLabel") {
             // kubectl's embedded kustomize reports its version as "(devel)".
@@ -154,9 +178,24 @@ struct Builder<'o> {
     /// The `openapi` setting of the first kustomization that has one (kustomize keeps
     /// the schema process-global: the top-level one, else the first nested one reached).
     openapi: Option<openapi::Setting>,
+    /// Whether origins and transformations are recorded: the top-level kustomization
+    /// has some `buildMetadata`.
+    track_origins: bool,
+    /// Where the kustomization being built lives, for origins.
+    place: Arc<Place>,
 }
 
 impl Builder<'_> {
+    /// The origin of resources read from `file`, when origins are tracked.
+    fn file_origin(&self, file: &Path) -> Option<Arc<Origin>> {
+        self.track_origins.then(|| self.place.file(file))
+    }
+
+    /// The origin of a builtin plugin configured in `kfile`, when origins are tracked.
+    fn builtin_origin(&self, kfile: &Path, kind: &str) -> Option<Arc<Origin>> {
+        self.track_origins.then(|| self.place.builtin(kfile, kind))
+    }
+
     /// The custom `openapi` schema in force, if any.
     fn custom_schema(&self) -> Option<std::sync::Arc<openapi::CustomSchema>> {
         match &self.openapi {
@@ -214,7 +253,9 @@ impl Builder<'_> {
             }
             _ => {}
         }
-        unsupported(&k, &kfile)?;
+        if role == Role::Top {
+            self.track_origins = k.build_metadata.as_ref().is_some_and(|b| !b.is_empty());
+        }
         if let (None, Some(field)) = (&self.openapi, &k.openapi) {
             self.openapi = openapi::setting(field, &loader)?;
         }
@@ -228,10 +269,15 @@ impl Builder<'_> {
         for entry in k.resources.iter().flatten() {
             match loader.entry(entry)? {
                 Entry::File(path) => {
-                    let new = match &self.options.cache {
+                    let mut new = match &self.options.cache {
                         Some(cache) => cache.get_or_read(&path, || read_resources(&path))?,
                         None => read_resources(&path)?,
                     };
+                    if let Some(source) = self.file_origin(&path) {
+                        for r in &mut new {
+                            r.source = Some(source.clone());
+                        }
+                    }
                     acc.resources.append_all(new)?;
                 }
                 Entry::Dir(sub) => {
@@ -274,6 +320,7 @@ impl Builder<'_> {
                 GeneratorKind::ConfigMap,
                 args,
                 k.generator_options.as_ref(),
+                self.builtin_origin(&kfile, GeneratorKind::ConfigMap.plugin()),
             )?;
         }
         for args in k.secret_generator.iter().flatten() {
@@ -283,6 +330,7 @@ impl Builder<'_> {
                 GeneratorKind::Secret,
                 args,
                 k.generator_options.as_ref(),
+                self.builtin_origin(&kfile, GeneratorKind::Secret.plugin()),
             )?;
         }
 
@@ -309,6 +357,11 @@ impl Builder<'_> {
             for doc in docs {
                 expand(doc, Vec::new(), &origin, &mut generated)?;
             }
+            if let Some(source) = self.builtin_origin(&kfile, "HelmChartInflationGenerator") {
+                for r in &mut generated {
+                    r.source = Some(source.clone());
+                }
+            }
             // kustomize absorbs generated objects; plain appends are enough while no
             // chart output collides with an existing id.
             acc.resources.append_all(generated)?;
@@ -316,7 +369,8 @@ impl Builder<'_> {
 
         let configs = self.plugin_configs(k.generators.as_deref(), &loader)?;
         for config in &configs {
-            plugins::generate(&mut acc.resources, config, &loader)?;
+            let origin = config.source.as_ref().map(|o| o.of_plugin(&config.obj));
+            plugins::generate(&mut acc.resources, &config.obj, &loader, origin)?;
         }
 
         for entry in k.components.iter().flatten() {
@@ -340,14 +394,34 @@ impl Builder<'_> {
 
         let custom = self.custom_schema();
         let custom = custom.as_deref();
-        transform(acc, &k, &loader, custom)?;
+        let mut mark = |ra: &mut ResMap, kind: &str| {
+            if let Some(origin) = self.builtin_origin(&kfile, kind) {
+                record_transformation(ra, &origin);
+            }
+        };
+        transform(acc, &k, &loader, custom, &mut mark)?;
         let configs = self.plugin_configs(k.transformers.as_deref(), &loader)?;
         for config in &configs {
-            plugins::transform(&mut acc.resources, config, &acc.config, &loader, custom)?;
+            plugins::transform(
+                &mut acc.resources,
+                &config.obj,
+                &acc.config,
+                &loader,
+                custom,
+            )?;
+            if let Some(source) = &config.source {
+                record_transformation(&mut acc.resources, &source.of_plugin(&config.obj));
+            }
         }
         let configs = self.plugin_configs(k.validators.as_deref(), &loader)?;
         for config in &configs {
-            plugins::validate(&mut acc.resources, config, &acc.config, &loader, custom)?;
+            plugins::validate(
+                &mut acc.resources,
+                &config.obj,
+                &acc.config,
+                &loader,
+                custom,
+            )?;
         }
         if let Some(entries) = k.vars.as_ref().filter(|v| !v.is_empty()) {
             let fail = |m: String| RenderError::transform(&kfile, m);
@@ -370,12 +444,13 @@ impl Builder<'_> {
         &mut self,
         entries: Option<&[String]>,
         loader: &Loader,
-    ) -> Result<Vec<Value>> {
+    ) -> Result<Vec<Resource>> {
         let Some(entries) = entries.filter(|e| !e.is_empty()) else {
             return Ok(Vec::new());
         };
         let kfile = loader.kustomization_file.clone();
-        plugins::load_configs(entries, loader, &mut |entry| {
+        let inline_source = self.file_origin(&kfile);
+        plugins::load_configs(entries, loader, inline_source, &mut |entry| {
             let mut sub = Accumulation::default();
             match entry {
                 Entry::Dir(dir) => {
@@ -385,7 +460,15 @@ impl Builder<'_> {
                 Entry::Remote(spec) => {
                     self.accumulate_remote(&kfile, &spec, &mut sub, Role::Resource)?;
                 }
-                Entry::File(path) => return read_resources(&path),
+                Entry::File(path) => {
+                    let mut configs = read_resources(&path)?;
+                    if let Some(source) = self.file_origin(&path) {
+                        for r in &mut configs {
+                            r.source = Some(source.clone());
+                        }
+                    }
+                    return Ok(configs);
+                }
             }
             Ok(sub.resources.into_vec())
         })
@@ -450,9 +533,18 @@ impl Builder<'_> {
         {
             clone.pop();
         }
+        let place = Arc::new(Place {
+            dir: clone.clone(),
+            repo: Some(Arc::new(origin::Repo {
+                url: spec.clone_url.clone(),
+                git_ref: spec.git_ref.clone().unwrap_or_default(),
+            })),
+        });
+        let outer = std::mem::replace(&mut self.place, place);
         self.clones.push((spec.raw.clone(), clone));
         let result = self.accumulate(&dir, acc, role);
         self.clones.pop();
+        self.place = outer;
         result.map(|_| ())
     }
 }
@@ -482,51 +574,38 @@ fn check_custom_scope(
     Ok(())
 }
 
-/// Fields we do not build yet: failing is better than printing something kustomize
-/// would not.
-fn unsupported(k: &Kustomization, file: &Path) -> Result<()> {
-    let fields: [(&str, bool); 1] = [(
-        "buildMetadata: [transformerAnnotations]",
-        k.build_metadata
-            .iter()
-            .flatten()
-            .any(|b| b == "transformerAnnotations"),
-    )];
-    match fields.iter().find(|(_, used)| *used) {
-        Some((name, _)) => Err(RenderError::transform(
-            file,
-            format!("the '{name}' field is not supported yet"),
-        )),
-        None => Ok(()),
-    }
-}
-
 /// The builtin transformers of one kustomization, in kustomize's fixed order.
 fn transform(
     acc: &mut Accumulation,
     k: &Kustomization,
     loader: &Loader,
     custom: Option<&openapi::CustomSchema>,
+    mark: &mut dyn FnMut(&mut ResMap, &str),
 ) -> Result<()> {
     let kfile = &loader.kustomization_file;
     let fail = |m: String| RenderError::transform(kfile, m);
     let (ra, config) = (&mut acc.resources, &acc.config);
-    if let Some(list) = &k.patches_strategic_merge {
+    if let Some(list) = k.patches_strategic_merge.as_ref().filter(|l| !l.is_empty()) {
         patches::apply_strategic_merge_list(ra, list, loader, custom)?;
+        mark(ra, "PatchStrategicMergeTransformer");
     }
     for p in k.patches.iter().flatten() {
         patches::apply_patch(ra, p, loader, custom)?;
+        mark(ra, "PatchTransformer");
     }
     if let Some(ns) = k.namespace.as_deref().filter(|ns| !ns.is_empty()) {
         namespace::apply(ra, ns, &config.namespace).map_err(fail)?;
+        mark(ra, "NamespaceTransformer");
     }
     if let Some(p) = k.name_prefix.as_deref().filter(|p| !p.is_empty()) {
         prefix_suffix::apply(ra, prefix_suffix::Affix::Prefix(p), &config.name_prefix)
             .map_err(fail)?;
+        mark(ra, "PrefixTransformer");
     }
     if let Some(s) = k.name_suffix.as_deref().filter(|s| !s.is_empty()) {
         prefix_suffix::apply(ra, prefix_suffix::Affix::Suffix(s), &config.name_suffix)
             .map_err(fail)?;
+        mark(ra, "SuffixTransformer");
     }
     for label in k.labels.iter().flatten() {
         let mut specs: Vec<fieldspec::FieldSpec> = label
@@ -542,26 +621,38 @@ fn transform(
         }
         specs.extend(fieldspec::defaults::metadata_labels());
         metadata::apply(ra, &label.pairs, &specs).map_err(fail)?;
+        mark(ra, "LabelTransformer");
     }
-    if let Some(labels) = k.common_labels.as_ref().filter(|l| !l.is_empty()) {
+    let common_labels = k.common_labels.as_ref().filter(|l| !l.is_empty());
+    if let Some(labels) = common_labels {
         metadata::apply(ra, labels, &config.common_labels).map_err(fail)?;
+    }
+    // kustomize configures a commonLabels transformer, possibly empty, whenever
+    // `labels` or `commonLabels` has entries.
+    if common_labels.is_some() || k.labels.as_ref().is_some_and(|l| !l.is_empty()) {
+        mark(ra, "LabelTransformer");
     }
     if let Some(ann) = k.common_annotations.as_ref().filter(|a| !a.is_empty()) {
         metadata::apply(ra, ann, &config.common_annotations).map_err(fail)?;
+        mark(ra, "AnnotationsTransformer");
     }
     for p in k.patches_json6902.iter().flatten() {
         patches::apply_json6902(ra, p, loader)?;
+        mark(ra, "PatchJson6902Transformer");
     }
     for r in k.replicas.iter().flatten() {
         replicas::apply(ra, r, &config.replicas).map_err(fail)?;
+        mark(ra, "ReplicaCountTransformer");
     }
     for image in k.images.iter().flatten() {
         images::apply(ra, image, &config.images).map_err(fail)?;
+        mark(ra, "ImageTagTransformer");
     }
     if let Some(entries) = k.replacements.as_ref().filter(|r| !r.is_empty()) {
         let load = |path: &str| loader.read_string(path).map_err(|e| e.to_string());
         let list = replacements::parse(entries, &load).map_err(fail)?;
         replacements::apply(ra, &list).map_err(fail)?;
+        mark(ra, "ReplacementTransformer");
     }
     Ok(())
 }
@@ -664,38 +755,6 @@ fn merge_config(
     std::sync::Arc::make_mut(into).merge(from)
 }
 
-/// `buildMetadata: [originAnnotations]`: where each resource came from, relative to the
-/// top-level kustomization (a file path, or the kustomization whose generator made it).
-fn add_origin(r: &mut Resource, top_dir: &Path) {
-    let origin_path = Path::new(&r.origin);
-    let text = match r.generated_by {
-        Some(kind) => format!(
-            "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {kind}\n",
-            relative(origin_path, top_dir)
-        ),
-        None => format!("path: {}\n", relative(origin_path, top_dir)),
-    };
-    super::resource::set_at(
-        &mut r.obj,
-        &["metadata", "annotations", "config.kubernetes.io/origin"],
-        Value::String(text),
-    );
-}
-
-/// `path` relative to `base` (both absolute), with `..` where needed.
-fn relative(path: &Path, base: &Path) -> String {
-    let p: Vec<_> = path.components().collect();
-    let b: Vec<_> = base.components().collect();
-    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
-    parts.extend(
-        p[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().to_string()),
-    );
-    parts.join("/")
-}
-
 const STRIPPED_ANNOTATIONS: &[&str] = &[
     "config.kubernetes.io/path",
     "config.kubernetes.io/index",
@@ -731,5 +790,16 @@ fn strip_build_metadata(obj: &mut Value) {
     };
     if remove {
         meta.remove("annotations");
+    }
+}
+
+/// Records that a transformer ran over every resource: kustomize lists it among the
+/// resource's transformations, or makes it the origin of a resource that has none.
+fn record_transformation(resources: &mut ResMap, origin: &Arc<Origin>) {
+    for r in resources.iter_mut() {
+        match r.source {
+            None => r.source = Some(origin.clone()),
+            Some(_) => r.transformations.push(origin.clone()),
+        }
     }
 }

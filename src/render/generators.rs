@@ -5,10 +5,12 @@
 use super::error::{RenderError, Result};
 use super::kustomization::{GeneratorArgs, GeneratorOptions};
 use super::loader::Loader;
+use super::origin::Origin;
 use super::resmap::ResMap;
 use super::resource::{Gvk, ResId, Resource};
 use base64::Engine;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum GeneratorKind {
@@ -21,6 +23,13 @@ impl GeneratorKind {
         match self {
             GeneratorKind::ConfigMap => "ConfigMap",
             GeneratorKind::Secret => "Secret",
+        }
+    }
+    /// The builtin plugin kustomize names as this generator's origin.
+    pub fn plugin(self) -> &'static str {
+        match self {
+            GeneratorKind::ConfigMap => "ConfigMapGenerator",
+            GeneratorKind::Secret => "SecretGenerator",
         }
     }
     fn field(self) -> &'static str {
@@ -38,6 +47,7 @@ pub fn generate(
     kind: GeneratorKind,
     args: &GeneratorArgs,
     global: Option<&GeneratorOptions>,
+    origin: Option<Arc<Origin>>,
 ) -> Result<()> {
     let fail = |message: String| RenderError::Transform {
         kustomization: loader.kustomization_file.clone(),
@@ -134,10 +144,8 @@ pub fn generate(
         loader.kustomization_file.display().to_string(),
     );
     generated.needs_hash = !options.disable_name_suffix_hash;
-    generated.generated_by = Some(match kind {
-        GeneratorKind::ConfigMap => "ConfigMapGenerator",
-        GeneratorKind::Secret => "SecretGenerator",
-    });
+    generated.source = origin;
+    generated.generated = true;
     absorb(resources, generated, &args.behavior).map_err(fail)
 }
 
@@ -236,6 +244,11 @@ fn absorb(resources: &mut ResMap, generated: Resource, behavior: &str) -> Result
                 old.set_namespace(&namespace);
             }
             old.needs_hash = old.needs_hash && generated.needs_hash;
+            old.generated = true;
+            // `replace` takes the new origin; both keep the transformations so far.
+            if behavior == "replace" && generated.source.is_some() {
+                old.source = generated.source;
+            }
             Ok(())
         }
         ([_], _) => Err(format!("id {id} exists; behavior must be merge or replace")),

@@ -20,6 +20,7 @@ pub mod loader;
 pub mod nameref;
 pub mod openapi;
 pub mod order;
+pub mod origin;
 pub mod patches;
 pub mod plugins;
 pub mod remote;

@@ -49,7 +49,7 @@ fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
     let json_value = if text.trim_start().starts_with('[') {
         serde_json::from_str::<Value>(text).ok()
     } else {
-        parse::parse_one(text, Dialect::Core).ok()
+        parse::parse_one(text, Dialect::Yaml11).ok()
     };
     let json = json_value.and_then(|v| json6902::ops_from_value(&v).ok());
     match (smp, json) {
@@ -273,7 +273,7 @@ pub fn apply_patch(
                 loader,
                 format!("must specify a target for JSON patch {what}"),
             )),
-            Some(target) => json_selected(resources, target, &ops, loader),
+            Some(target) => json_selected(resources, target, &ops, loader, true),
         },
     }
 }
@@ -305,19 +305,34 @@ fn merge_selected(
     Ok(())
 }
 
+/// Applies JSON 6902 ops to the selected resources. The `patches` field records each
+/// target's id first (`store_previous`), `patchesJson6902` does not; either way a
+/// resource that carries kustomize's build annotations at that point (a previous id,
+/// a generator's, an origin) has a `metadata.annotations` map for the ops to work on,
+/// even when its own source has none.
 fn json_selected(
     resources: &mut ResMap,
     target: &Selector,
     ops: &[json6902::Op],
     loader: &Loader,
+    store_previous: bool,
 ) -> Result<()> {
     let sel = TargetSelector::new(target).map_err(|m| err(loader, m))?;
     for r in resources.iter_mut() {
         if !sel.selects(r) {
             continue;
         }
-
-        r.remember_id();
+        if store_previous {
+            r.remember_id();
+        }
+        if r.has_build_annotations() {
+            if let Some(Value::Object(meta)) = r.obj.get_mut("metadata") {
+                let annotations = meta.entry("annotations").or_insert(Value::Null);
+                if annotations.is_null() {
+                    *annotations = Value::Object(Default::default());
+                }
+            }
+        }
         // kustomize's JSON round trip turns fields written with no value into nulls.
         r.empty_fields.clear();
         json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
@@ -336,8 +351,8 @@ pub fn apply_json6902(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Res
     let value = if text.trim_start().starts_with('[') {
         serde_json::from_str::<Value>(&text).map_err(|e| err(loader, format!("{what}: {e}")))?
     } else {
-        parse::parse_one(&text, Dialect::Core).map_err(|e| err(loader, format!("{what}: {e}")))?
+        parse::parse_one(&text, Dialect::Yaml11).map_err(|e| err(loader, format!("{what}: {e}")))?
     };
     let ops = json6902::ops_from_value(&value).map_err(|e| err(loader, format!("{what}: {e}")))?;
-    json_selected(resources, target, &ops, loader)
+    json_selected(resources, target, &ops, loader, false)
 }

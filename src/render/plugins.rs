@@ -14,6 +14,7 @@ use super::kustomization::{
 };
 use super::loader::{Entry, Loader};
 use super::openapi::CustomSchema;
+use super::origin::Origin;
 use super::resmap::ResMap;
 use super::resource::{Gvk, ResId, Resource};
 use super::transform::{images, metadata};
@@ -24,6 +25,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The label a validator may add; it is ignored when checking that nothing changed.
 const VALIDATED_BY: &str = "validated-by";
@@ -56,14 +58,16 @@ const TRANSFORMER_KINDS: &[&str] = &[
 
 /// Reads the plugin configurations of one of the three fields. As kustomize does, every
 /// entry that parses as inline YAML comes first (in list order), then the files and
-/// directories (in list order); a directory or git URL (handed to `build`, which builds
-/// it on its own) contributes the resources it builds to. Two configurations with the
+/// paths (in list order), each handed to `build`: a file contributes its objects, a
+/// directory or git URL the resources it builds to. Inline configurations get
+/// `inline_source` as their origin. Two configurations with the
 /// same id are an error.
 pub fn load_configs(
     entries: &[String],
     loader: &Loader,
+    inline_source: Option<Arc<Origin>>,
     build: &mut dyn FnMut(Entry) -> Result<Vec<Resource>>,
-) -> Result<Vec<Value>> {
+) -> Result<Vec<Resource>> {
     let origin = loader.kustomization_file.display().to_string();
     let mut configs = ResMap::new();
     let mut paths = Vec::new();
@@ -71,20 +75,20 @@ pub fn load_configs(
         match parse_inline(entry) {
             Some(docs) => configs.append_all(
                 docs.into_iter()
-                    .map(|d| Resource::new(d, origin.clone()))
+                    .map(|d| {
+                        let mut r = Resource::new(d, origin.clone());
+                        r.source = inline_source.clone();
+                        r
+                    })
                     .collect(),
             )?,
             None => paths.push(entry),
         }
     }
     for entry in paths {
-        let resources = match loader.entry(entry)? {
-            Entry::File(path) => super::build::read_resources(&path)?,
-            kustomization => build(kustomization)?,
-        };
-        configs.append_all(resources)?;
+        configs.append_all(build(loader.entry(entry)?)?)?;
     }
-    Ok(configs.into_vec().into_iter().map(|r| r.obj).collect())
+    Ok(configs.into_vec())
 }
 
 /// An entry is inline configuration when it parses as YAML documents that are all
@@ -456,7 +460,12 @@ struct IamServiceAccount {
 
 /// IAMPolicyGenerator (GKE only): a ServiceAccount annotated with its Google service
 /// account. kustomize builds it as YAML text, so it is parsed the same way here.
-fn generate_iam(resources: &mut ResMap, config: &Value, loader: &Loader) -> Result<()> {
+fn generate_iam(
+    resources: &mut ResMap,
+    config: &Value,
+    loader: &Loader,
+    origin: Option<Arc<Origin>>,
+) -> Result<()> {
     let c: IamConf = configure(config, loader)?;
     if c.cloud != "gke" {
         return Err(fail(
@@ -484,18 +493,25 @@ fn generate_iam(resources: &mut ResMap, config: &Value, loader: &Loader) -> Resu
             format!("plugin {}: generated YAML: {e}", config_id(config)),
         )
     })?;
-    let generated = Resource::new(obj, loader.kustomization_file.display().to_string());
+    let mut generated = Resource::new(obj, loader.kustomization_file.display().to_string());
+    generated.source = origin;
     resources.append_all(vec![generated])
 }
 
 /// Runs one generator configuration (ConfigMapGenerator, SecretGenerator or
 /// IAMPolicyGenerator) and absorbs what it generates into `resources`.
-pub fn generate(resources: &mut ResMap, config: &Value, loader: &Loader) -> Result<()> {
+/// `origin` is the configuration's own origin, given to what it generates.
+pub fn generate(
+    resources: &mut ResMap,
+    config: &Value,
+    loader: &Loader,
+    origin: Option<Arc<Origin>>,
+) -> Result<()> {
     let kind = builtin_kind(config, loader)?;
     let generator_kind = match kind.as_str() {
         "ConfigMapGenerator" => GeneratorKind::ConfigMap,
         "SecretGenerator" => GeneratorKind::Secret,
-        "IAMPolicyGenerator" => return generate_iam(resources, config, loader),
+        "IAMPolicyGenerator" => return generate_iam(resources, config, loader, origin),
         k if GENERATOR_KINDS.contains(&k) => {
             return Err(fail(
                 loader,
@@ -541,7 +557,7 @@ pub fn generate(resources: &mut ResMap, config: &Value, loader: &Loader) -> Resu
         }),
         secret_type: c.secret_type,
     };
-    generators::generate(resources, loader, generator_kind, &args, None)
+    generators::generate(resources, loader, generator_kind, &args, None, origin)
 }
 
 /// Runs one transformer configuration against `resources`. Builtin plugins carry their

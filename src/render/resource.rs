@@ -181,8 +181,14 @@ pub struct Resource {
     pub needs_hash: bool,
     /// Where it came from, for error messages.
     pub origin: String,
-    /// The builtin generator that made it (`ConfigMapGenerator`, ...), for origin annotations.
-    pub generated_by: Option<&'static str>,
+    /// Where it came from (a file, or the generator that made it), tracked when the
+    /// top-level kustomization has `buildMetadata`.
+    pub source: Option<std::sync::Arc<super::origin::Origin>>,
+    /// Made by a ConfigMap or Secret generator (kustomize marks those with build
+    /// annotations).
+    pub generated: bool,
+    /// The transformers that ran over it, oldest first (tracked likewise).
+    pub transformations: Vec<std::sync::Arc<super::origin::Origin>>,
     /// Fields the source wrote with no value (`key:`), as JSON pointers: kustomize drops
     /// them when a strategic-merge patch is applied to the resource.
     pub empty_fields: Vec<String>,
@@ -198,7 +204,9 @@ impl Resource {
             needs_hash: false,
             origin: origin.into(),
             empty_fields: Vec::new(),
-            generated_by: None,
+            source: None,
+            generated: false,
+            transformations: Vec::new(),
         }
     }
 
@@ -235,6 +243,16 @@ impl Resource {
     /// The current id followed by every previous one.
     pub fn all_ids(&self) -> impl Iterator<Item = ResId> + '_ {
         std::iter::once(self.id()).chain(self.prev_ids.iter().cloned())
+    }
+
+    /// Whether kustomize would hold build annotations on it at this point of the build
+    /// (previous ids, a generator's marks, origin or transformations), so that its
+    /// `metadata.annotations` map exists even if its source wrote none.
+    pub fn has_build_annotations(&self) -> bool {
+        !self.prev_ids.is_empty()
+            || self.generated
+            || self.source.is_some()
+            || !self.transformations.is_empty()
     }
 
     /// Remembers the current id before a transformer that may rename.

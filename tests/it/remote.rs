@@ -188,6 +188,41 @@ fn remote_base_at_a_tag_matches_kubectl_kustomize() {
     }
 }
 
+/// Build metadata names the repository and ref for what came from a git base: origins
+/// are relative to the repository root, transformations configured there carry `repo`.
+#[test]
+fn build_metadata_of_a_remote_base_names_the_repository() {
+    if !have("git") {
+        eprintln!("git not on PATH: skipped");
+        return;
+    }
+    let scratch = Scratch::new("metadata");
+    let bare = make_repo(&scratch.0);
+    let url = format!("file://{}//base?ref=v1", bare.display());
+    let dir = scratch.0.join("overlay-metadata");
+    write(
+        &dir.join("kustomization.yaml"),
+        &format!(
+            "buildMetadata: [originAnnotations, transformerAnnotations]\nnamespace: prod\nresources:\n- {url}\nconfigMapGenerator:\n- name: local\n  literals: [a=b]\n"
+        ),
+    );
+    let out = ours(&dir, &scratch.0.join("cache"));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repo_line = format!("repo: file://{}", bare.display());
+    assert!(stdout.contains("path: base/cm.yaml"), "{stdout}");
+    assert!(stdout.contains(&repo_line), "{stdout}");
+    assert!(stdout.contains("ref: v1"), "{stdout}");
+    if let Some(expected) = reference(&dir) {
+        assert!(expected.status.success(), "the reference failed");
+        assert_eq!(stdout, String::from_utf8_lossy(&expected.stdout));
+    }
+}
+
 /// Exit code 2, nothing on stdout, and one stderr line naming the URL.
 fn assert_one_line_error(out: &Output, url: &str, mentions: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
