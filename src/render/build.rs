@@ -52,6 +52,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         top_kustomization: None,
         vars: Vec::new(),
         openapi: None,
+        helm_api_versions: options.helm.api_versions.clone(),
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
@@ -154,6 +155,9 @@ struct Builder<'o> {
     /// The `openapi` setting of the first kustomization that has one (kustomize keeps
     /// the schema process-global: the top-level one, else the first nested one reached).
     openapi: Option<openapi::Setting>,
+    /// The `--helm-api-versions` list as kustomize's charts share it (see
+    /// `helm::configure_all`).
+    helm_api_versions: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -296,9 +300,11 @@ impl Builder<'_> {
             source,
         };
         helm::check_enabled(self.options.helm.enabled, &charts).map_err(helm_err)?;
-        for config in &charts {
+        let charts = helm::configure_all(&charts, &self.options.helm, &mut self.helm_api_versions)
+            .map_err(helm_err)?;
+        for chart in &charts {
             let docs = helm::inflate(
-                config,
+                chart,
                 &loader.root,
                 loader.restrictor == LoadRestrictor::RootOnly,
                 &self.options.helm,
@@ -307,7 +313,10 @@ impl Builder<'_> {
             let origin = kfile.display().to_string();
             let mut generated = Vec::new();
             for doc in docs {
-                expand(doc, Vec::new(), &origin, &mut generated)?;
+                expand(doc.value, doc.empty_fields, &origin, &mut generated)?;
+            }
+            for r in &mut generated {
+                r.generated_by = Some("HelmChartInflationGenerator");
             }
             // kustomize absorbs generated objects; plain appends are enough while no
             // chart output collides with an existing id.
