@@ -6,6 +6,12 @@
 //! printed. Each chart's configuration is the chart entry with `helmGlobals` merged in,
 //! exactly the object kustomize prints (sorted keys, empty fields left out) when it
 //! reports a configuration error.
+//!
+//! helm runs with the inherited environment plus `HELM_CONFIG_HOME` (`configHome`, else
+//! `helm` in a fresh temporary directory), `HELM_CACHE_HOME=<that>/.cache` and
+//! `HELM_DATA_HOME=<that>/.data`, as kustomize runs it. The values file handed to helm is
+//! the chart's `values.yaml` (or `valuesFile`) as it is, or, with `valuesInline`, the
+//! result of kyaml's merge ([`merge_values`]), whose quirks decide which keys reach helm.
 
 use crate::yaml::parse::ParsedDoc;
 use serde::Deserialize;
