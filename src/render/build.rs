@@ -59,6 +59,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
             dir: dir.clone(),
             repo: None,
         }),
+        helm_api_versions: options.helm.api_versions.clone(),
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
@@ -183,6 +184,9 @@ struct Builder<'o> {
     track_origins: bool,
     /// Where the kustomization being built lives, for origins.
     place: Arc<Place>,
+    /// The `--helm-api-versions` list as kustomize's charts share it (see
+    /// `helm::configure_all`).
+    helm_api_versions: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -344,9 +348,11 @@ impl Builder<'_> {
             source,
         };
         helm::check_enabled(self.options.helm.enabled, &charts).map_err(helm_err)?;
-        for config in &charts {
+        let charts = helm::configure_all(&charts, &self.options.helm, &mut self.helm_api_versions)
+            .map_err(helm_err)?;
+        for chart in &charts {
             let docs = helm::inflate(
-                config,
+                chart,
                 &loader.root,
                 loader.restrictor == LoadRestrictor::RootOnly,
                 &self.options.helm,
@@ -355,7 +361,7 @@ impl Builder<'_> {
             let origin = kfile.display().to_string();
             let mut generated = Vec::new();
             for doc in docs {
-                expand(doc, Vec::new(), &origin, &mut generated)?;
+                expand(doc.value, doc.empty_fields, &origin, &mut generated)?;
             }
             if let Some(source) = self.builtin_origin(&kfile, "HelmChartInflationGenerator") {
                 for r in &mut generated {

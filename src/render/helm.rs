@@ -6,7 +6,14 @@
 //! printed. Each chart's configuration is the chart entry with `helmGlobals` merged in,
 //! exactly the object kustomize prints (sorted keys, empty fields left out) when it
 //! reports a configuration error.
+//!
+//! helm runs with the inherited environment plus `HELM_CONFIG_HOME` (`configHome`, else
+//! `helm` in a fresh temporary directory), `HELM_CACHE_HOME=<that>/.cache` and
+//! `HELM_DATA_HOME=<that>/.data`, as kustomize runs it. The values file handed to helm is
+//! the chart's `values.yaml` (or `valuesFile`) as it is, or, with `valuesInline`, the
+//! result of kyaml's merge ([`merge_values`]), whose quirks decide which keys reach helm.
 
+use crate::yaml::parse::ParsedDoc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -47,8 +54,12 @@ pub enum HelmError {
     #[error("trouble configuring builtin HelmChartInflationGenerator with config: `\n{config}`: {reason}")]
     Config { config: String, reason: String },
 
-    #[error("helm chart '{chart}': cannot run '{command}': not found on PATH (install helm v3 or pass --helm-command)")]
-    HelmMissing { chart: String, command: String },
+    #[error("helm chart '{chart}': cannot run '{command}': {reason} (install helm v3 or pass --helm-command)")]
+    HelmMissing {
+        chart: String,
+        command: String,
+        reason: &'static str,
+    },
 
     #[error("helm chart '{chart}': '{command} {args}' failed: {message}")]
     HelmFailed {
@@ -178,9 +189,58 @@ pub fn check_enabled(enabled: bool, configs: &[Value]) -> Result<(), HelmError> 
     }
 }
 
+/// Configures every chart of one kustomization, in order, as kustomize does before it
+/// inflates any (see [`configure`]), and settles their `apiVersions`.
+///
+/// kustomize v5.5.0 gives each chart the `--helm-api-versions` slice itself before
+/// decoding the entry into it, and Go's JSON decoding writes a list into the slice's
+/// backing array in place. So with the flag given: an entry without `apiVersions` uses
+/// the flag's list; an entry with `n` of them overwrites the first `n` elements of that
+/// shared list (as many as fit) and, when they fit, keeps reading its first `n` elements.
+/// Charts inflate after all are configured, so they see the last writes. `shared` is
+/// that backing array: it starts as the flag's list and lives for the whole build.
+pub fn configure_all(
+    configs: &[Value],
+    settings: &HelmSettings,
+    shared: &mut [String],
+) -> Result<Vec<HelmChart>, HelmError> {
+    enum Binding {
+        Own,
+        Shared(usize),
+    }
+    let mut charts = Vec::with_capacity(configs.len());
+    let mut bindings = Vec::with_capacity(configs.len());
+    for config in configs {
+        let chart = configure(config, settings)?;
+        let binding = if settings.api_versions.is_empty() {
+            Binding::Own
+        } else if chart.api_versions.is_empty() {
+            Binding::Shared(shared.len())
+        } else {
+            let n = chart.api_versions.len().min(shared.len());
+            shared[..n].clone_from_slice(&chart.api_versions[..n]);
+            if chart.api_versions.len() <= shared.len() {
+                Binding::Shared(n)
+            } else {
+                Binding::Own
+            }
+        };
+        charts.push(chart);
+        bindings.push(binding);
+    }
+    for (chart, binding) in charts.iter_mut().zip(bindings) {
+        if let Binding::Shared(n) = binding {
+            chart.api_versions = shared[..n].to_vec();
+        }
+    }
+    Ok(charts)
+}
+
 /// Parses and validates one configuration (kustomize's `Config`): a chart name is
-/// required and `valuesMerge` must be `merge`, `override` or `replace`. The command-line
-/// settings override the chart's `kubeVersion`, `apiVersions` and `debug`.
+/// required and `valuesMerge` must be `merge`, `override` or `replace`.
+/// `--helm-kube-version` only fills a `kubeVersion` the chart entry leaves empty
+/// (kustomize v5.5.0 sets it before reading the entry over it); `--helm-api-versions`
+/// is [`configure_all`]'s business; `--helm-debug` turns `debug` on.
 pub fn configure(config: &Value, settings: &HelmSettings) -> Result<HelmChart, HelmError> {
     if !settings.enabled {
         return Err(config_error(config, "must specify --enable-helm"));
@@ -190,11 +250,10 @@ pub fn configure(config: &Value, settings: &HelmSettings) -> Result<HelmChart, H
     }
     let mut chart: HelmChart =
         serde_json::from_value(config.clone()).map_err(|e| config_error(config, e.to_string()))?;
-    if let Some(kv) = settings.kube_version.as_ref().filter(|v| !v.is_empty()) {
-        chart.kube_version = kv.clone();
-    }
-    if !settings.api_versions.is_empty() {
-        chart.api_versions = settings.api_versions.clone();
+    if chart.kube_version.is_empty() {
+        if let Some(kv) = settings.kube_version.as_ref() {
+            chart.kube_version = kv.clone();
+        }
     }
     chart.debug |= settings.debug;
     if chart.name.is_empty() {
@@ -309,19 +368,154 @@ pub fn template_args(
     args
 }
 
-/// Deep-merges `src` into `dest`: maps merge key by key, anything else in `src`
-/// replaces, and a `null` in `src` deletes the key.
-pub fn merge_values(dest: &mut Map<String, Value>, src: &Map<String, Value>) {
-    for (k, v) in src {
-        match (dest.get_mut(k), v) {
-            (_, Value::Null) => {
-                dest.remove(k);
-            }
-            (Some(Value::Object(d)), Value::Object(s)) => merge_values(d, s),
-            _ => {
-                dest.insert(k.clone(), v.clone());
-            }
+/// One side of kustomize's values merge: a parsed document and where it wrote fields with
+/// no value (`key:`) or with an alias (`key: *anchor`), as JSON pointers.
+#[derive(Clone, Copy)]
+pub struct MergeSide<'a> {
+    pub value: &'a Value,
+    pub empty_fields: &'a [String],
+    pub alias_fields: &'a [String],
+}
+
+impl MergeSide<'_> {
+    fn is_alias(&self, pointer: &str) -> bool {
+        self.alias_fields.iter().any(|p| p == pointer)
+    }
+    fn is_empty_null(&self, pointer: &str) -> bool {
+        self.empty_fields.iter().any(|p| p == pointer)
+    }
+}
+
+/// The node kinds kyaml's walker tells apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NodeKind {
+    Mapping,
+    Sequence,
+    Scalar,
+    Alias,
+}
+
+impl NodeKind {
+    fn name(self) -> &'static str {
+        match self {
+            NodeKind::Mapping => "MappingNode",
+            NodeKind::Sequence => "SequenceNode",
+            NodeKind::Scalar => "ScalarNode",
+            NodeKind::Alias => "AliasNode",
         }
+    }
+}
+
+/// A field's node on one side: absent, or its value and JSON pointer.
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    value: Option<&'a Value>,
+    side: MergeSide<'a>,
+}
+
+impl<'a> Node<'a> {
+    /// `None` for a missing or null node (kyaml's `IsMissingOrNull`).
+    fn kind(&self, pointer: &str) -> Option<NodeKind> {
+        let v = self.value?;
+        if self.side.is_alias(pointer) {
+            return Some(NodeKind::Alias);
+        }
+        match v {
+            Value::Null => None,
+            Value::Object(_) => Some(NodeKind::Mapping),
+            Value::Array(_) => Some(NodeKind::Sequence),
+            _ => Some(NodeKind::Scalar),
+        }
+    }
+    fn field(&self, key: &str) -> Node<'a> {
+        Node {
+            value: self.value.and_then(|v| v.get(key)),
+            side: self.side,
+        }
+    }
+}
+
+/// kustomize's values merge (kyaml `merge2.Merge` without a schema): fields of `origin`
+/// are merged into `dest`. Maps merge key by key; lists and scalars from `origin` replace;
+/// a null in `origin` removes the field; a null that only `dest` has stays when written
+/// out (`null`, `~`) and goes when the value was left empty (`key:`); fields whose value
+/// is an alias go; a field whose two sides are different kinds of node is an error.
+pub fn merge_values(dest: MergeSide<'_>, origin: MergeSide<'_>) -> Result<Value, String> {
+    let d = Node {
+        value: Some(dest.value),
+        side: dest,
+    };
+    let o = Node {
+        value: Some(origin.value),
+        side: origin,
+    };
+    Ok(walk(d, o, "")?.unwrap_or(Value::Null))
+}
+
+/// One step of kyaml's walk; `None` is a field the merge clears.
+fn walk(d: Node<'_>, o: Node<'_>, pointer: &str) -> Result<Option<Value>, String> {
+    let (dk, ok) = (d.kind(pointer), o.kind(pointer));
+    let Some(kind) = dk.or(ok) else {
+        // Both missing or null: a null only dest has is kept if spelled out.
+        let kept = o.value.is_none() && d.value.is_some() && !d.side.is_empty_null(pointer);
+        return Ok(kept.then_some(Value::Null));
+    };
+    if kind == NodeKind::Alias {
+        return Ok(None);
+    }
+    for (k, node) in [(dk, d), (ok, o)] {
+        if let Some(k) = k.filter(|k| *k != kind) {
+            let contents = node.value.map(crate::yaml::to_yaml).unwrap_or_default();
+            let contents = contents.trim_end();
+            return Err(format!(
+                "wrong node kind: expected {} but got {}: node contents:\n{contents}",
+                kind.name(),
+                k.name()
+            ));
+        }
+    }
+    match kind {
+        NodeKind::Mapping => {
+            // A dest that is missing or null takes origin's map, which is then merged with
+            // itself (dropping its nulls and aliases); an origin null clears dest's map.
+            let base = match (dk, o.value) {
+                (None, _) => o,
+                (Some(_), Some(Value::Null)) => return Ok(None),
+                (Some(_), _) => d,
+            };
+            let (d, o) = if dk.is_none() { (o, o) } else { (d, o) };
+            let mut keys: Vec<&String> = [d.value, o.value]
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .flat_map(|m| m.keys())
+                .collect();
+            keys.sort();
+            keys.dedup();
+            let mut out = base
+                .value
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for key in keys {
+                let child = format!("{pointer}/{}", crate::yaml::parse::pointer_token(key));
+                match walk(d.field(key), o.field(key), &child)? {
+                    Some(v) => {
+                        out.insert(key.clone(), v);
+                    }
+                    None => {
+                        out.remove(key);
+                    }
+                }
+            }
+            Ok(Some(Value::Object(out)))
+        }
+        // Lists are never merged element by element without a schema.
+        NodeKind::Sequence | NodeKind::Scalar | NodeKind::Alias => match o.value {
+            Some(Value::Null) => Ok(None),
+            Some(v) => Ok(Some(v.clone())),
+            None => Ok(d.value.cloned()),
+        },
     }
 }
 
@@ -350,22 +544,22 @@ fn load_path(root: &Path, file: &str, restricted: bool, chart: &str) -> Result<P
     Ok(real)
 }
 
-/// Inflates one chart: `config` is one of [`chart_configs`], `root` the kustomization
-/// directory (canonical), `restricted` the root-only load restriction. Returns helm's
-/// documents in order (the caller expands `List`s and checks kinds/names as for files).
+/// Inflates one chart from [`configure_all`]: `root` is the kustomization directory
+/// (canonical), `restricted` the root-only load restriction. Returns helm's documents in
+/// order, read like a resource file (the caller expands `List`s and checks kinds/names
+/// as for files).
 pub fn inflate(
-    config: &Value,
+    chart: &HelmChart,
     root: &Path,
     restricted: bool,
     settings: &HelmSettings,
-) -> Result<Vec<Value>, HelmError> {
-    let chart = configure(config, settings)?;
+) -> Result<Vec<ParsedDoc>, HelmError> {
     let name = chart.name.clone();
     let chart_err = |message: String| HelmError::Chart {
         chart: name.clone(),
         message,
     };
-    let home = abs_chart_home(&chart, root);
+    let home = abs_chart_home(chart, root);
     let values_path = if chart.values_file.is_empty() {
         home.join(&chart.name)
             .join("values.yaml")
@@ -399,48 +593,71 @@ pub fn inflate(
     let chart_dir = home.join(&chart.name);
     if !chart_dir.is_dir() {
         if chart.repo.is_empty() {
+            // kustomize names the directory only when something that is not one is there.
+            let shown = if chart_dir.exists() {
+                chart_dir.display().to_string()
+            } else {
+                String::new()
+            };
             return Err(chart_err(format!(
-                "no repo specified for pull, no chart found at '{}'",
-                chart_dir.display()
+                "no repo specified for pull, no chart found at '{shown}'"
             )));
         }
-        runner.run(&pull_args(&chart, &home))?;
+        runner.run(&pull_args(chart, &home))?;
     }
 
-    let values_text = {
+    let read_values = || -> Result<Vec<u8>, HelmError> {
         let path = load_path(root, &values_path, restricted, &name)?;
-        std::fs::read_to_string(&path)
-            .map_err(|e| chart_err(format!("cannot read '{}': {e}", path.display())))?
+        std::fs::read(&path).map_err(|e| {
+            chart_err(format!(
+                "cannot read '{}': {}",
+                path.display(),
+                super::loader::io_reason(&e)
+            ))
+        })
     };
+    // Without inline values the file goes to helm as it is; with them, kustomize writes
+    // the merge (or the inline values alone, for `replace`) and never reads the file
+    // for `replace`.
     let values_bytes = if chart.values_inline.is_empty() {
-        values_text.into_bytes()
+        read_values()?
     } else {
-        let merged = match chart.values_merge.as_str() {
-            "replace" => chart.values_inline.clone(),
-            mode => {
-                let file =
-                    crate::yaml::parse::parse_one(&values_text, crate::yaml::parse::Dialect::Core)
-                        .map_err(|e| {
-                            chart_err(format!("could not parse values file into rnode: {e}"))
-                        })?;
-                let mut file = match file {
-                    Value::Object(m) => m,
-                    Value::Null => Map::new(),
-                    _ => return Err(chart_err("the values file is not a mapping".to_string())),
-                };
-                if mode == "merge" {
-                    // The file's values win over the inline ones.
-                    let mut inline = chart.values_inline.clone();
-                    merge_values(&mut inline, &file);
-                    inline
-                } else {
-                    merge_values(&mut file, &chart.values_inline);
-                    file
-                }
-            }
+        let inline = Value::Object(chart.values_inline.clone());
+        let merged = if chart.values_merge == "replace" {
+            inline
+        } else {
+            let text = String::from_utf8_lossy(&read_values()?).into_owned();
+            let file = crate::yaml::parse::parse_helm_values(&text)
+                .map_err(|e| chart_err(format!("could not parse values file into rnode: {e}")))?
+                .ok_or_else(|| chart_err("could not parse values file into rnode: EOF".into()))?;
+            let file_side = MergeSide {
+                value: &file.value,
+                empty_fields: &file.empty_fields,
+                alias_fields: &file.alias_fields,
+            };
+            let inline_side = MergeSide {
+                value: &inline,
+                empty_fields: &[],
+                alias_fields: &[],
+            };
+            let (dest, origin) = if chart.values_merge == "merge" {
+                (inline_side, file_side)
+            } else {
+                (file_side, inline_side)
+            };
+            let mut merged = merge_values(dest, origin)
+                .map_err(|e| chart_err(format!("could not merge values: {e}")))?;
+            crate::yaml::parse::resolve_merge_keys(&mut merged)
+                .map_err(|e| chart_err(format!("could not parse merged values into map: {e}")))?;
+            merged
         };
+        if let Some((_, v)) = crate::yaml::parse::find_non_finite(&merged) {
+            return Err(chart_err(format!(
+                "error marshaling into JSON: json: unsupported value: {v}"
+            )));
+        }
         // JSON is YAML: helm reads it as a values file.
-        serde_json::to_vec(&Value::Object(merged))
+        serde_json::to_vec(&merged)
             .map_err(|e| chart_err(format!("cannot write the values: {e}")))?
     };
     let values_file = tmp
@@ -449,15 +666,15 @@ pub fn inflate(
     std::fs::write(&values_file, values_bytes)
         .map_err(|e| chart_err(format!("failed to write values file: {e}")))?;
 
-    let out = runner.run(&template_args(&chart, &home, &values_file, &additional))?;
+    let out = runner.run(&template_args(chart, &home, &values_file, &additional))?;
     parse_output(&String::from_utf8_lossy(&out)).map_err(chart_err)
 }
 
-/// Helm's output as resources; text before the first `---` (notes helm may print) is
-/// dropped when the whole does not parse.
-pub fn parse_output(text: &str) -> Result<Vec<Value>, String> {
-    use crate::yaml::parse::parse_resources;
-    match parse_resources(text) {
+/// Helm's output, read as kustomize reads a resource file; text before the first `---`
+/// (notes helm may print) is dropped when the whole does not parse.
+pub fn parse_output(text: &str) -> Result<Vec<ParsedDoc>, String> {
+    use crate::yaml::parse::parse_resource_file;
+    match parse_resource_file(text) {
         Ok(docs) => Ok(docs),
         Err(first) => {
             let after = text
@@ -466,7 +683,7 @@ pub fn parse_output(text: &str) -> Result<Vec<Value>, String> {
                 .map(|(i, _)| &text[i..]);
             match after {
                 Some(rest) => {
-                    parse_resources(rest).map_err(|e| format!("error reading helm output: {e}"))
+                    parse_resource_file(rest).map_err(|e| format!("error reading helm output: {e}"))
                 }
                 None => Err(format!("could not parse helm output: {first}")),
             }
@@ -506,6 +723,11 @@ impl HelmRunner<'_> {
                 std::io::ErrorKind::NotFound => HelmError::HelmMissing {
                     chart: self.chart.to_string(),
                     command: self.command.to_string(),
+                    reason: if self.command.contains('/') {
+                        "no such file or directory"
+                    } else {
+                        "not found on PATH"
+                    },
                 },
                 _ => HelmError::HelmFailed {
                     chart: self.chart.to_string(),
@@ -664,21 +886,54 @@ mod tests {
     }
 
     #[test]
-    fn cli_settings_override_the_chart() {
+    fn cli_settings_only_fill_what_the_chart_leaves_empty() {
+        // Verified against `kubectl kustomize`: the entry's own values win.
         let s = HelmSettings {
             kube_version: Some("1.30".into()),
-            api_versions: vec!["x/v1".into()],
             debug: true,
             ..enabled("helm")
         };
-        let c = configure(
-            &json!({"name": "a", "kubeVersion": "1.20", "apiVersions": ["y/v1"]}),
-            &s,
-        )
-        .ok();
+        let c = configure(&json!({"name": "a", "kubeVersion": "1.20"}), &s).ok();
         assert_eq!(
-            c.map(|c| (c.kube_version, c.api_versions, c.debug)),
-            Some(("1.30".to_string(), vec!["x/v1".to_string()], true))
+            c.map(|c| (c.kube_version, c.debug)),
+            Some(("1.20".to_string(), true))
+        );
+        let c = configure(&json!({"name": "a"}), &s).ok();
+        assert_eq!(c.map(|c| c.kube_version), Some("1.30".to_string()));
+    }
+
+    #[test]
+    fn api_versions_share_the_flag_list() {
+        // Verified against `kubectl kustomize` (helm-capabilities-flags).
+        let s = HelmSettings {
+            api_versions: vec!["f1".into(), "f2".into()],
+            ..enabled("helm")
+        };
+        let configs = [
+            json!({"name": "a"}),
+            json!({"name": "b", "apiVersions": ["e1"]}),
+            json!({"name": "c", "apiVersions": ["g1", "g2", "g3"]}),
+            json!({"name": "d", "apiVersions": ["h1"]}),
+        ];
+        let mut shared = s.api_versions.clone();
+        let charts = configure_all(&configs, &s, &mut shared).unwrap_or_default();
+        let got: Vec<Vec<String>> = charts.into_iter().map(|c| c.api_versions).collect();
+        assert_eq!(
+            got,
+            vec![
+                vec!["h1".to_string(), "g2".to_string()],
+                vec!["h1".to_string()],
+                vec!["g1".to_string(), "g2".to_string(), "g3".to_string()],
+                vec!["h1".to_string()],
+            ]
+        );
+        assert_eq!(shared, vec!["h1".to_string(), "g2".to_string()]);
+        // Without the flag every chart keeps its own.
+        let s = enabled("helm");
+        let charts = configure_all(&configs[1..2], &s, &mut []).unwrap_or_default();
+        assert_eq!(
+            charts.first().map(|c| c.api_versions.clone()),
+            Some(vec!["e1".to_string()])
         );
     }
 
@@ -737,14 +992,62 @@ mod tests {
         );
     }
 
+    fn merge_text(dest: &str, origin: &str) -> Result<Value, String> {
+        let parse = |t: &str| {
+            crate::yaml::parse::parse_helm_values(t)
+                .ok()
+                .flatten()
+                .ok_or_else(|| format!("cannot parse {t}"))
+        };
+        let (d, o) = (parse(dest)?, parse(origin)?);
+        fn side(p: &ParsedDoc) -> MergeSide<'_> {
+            MergeSide {
+                value: &p.value,
+                empty_fields: &p.empty_fields,
+                alias_fields: &p.alias_fields,
+            }
+        }
+        merge_values(side(&d), side(&o))
+    }
+
     #[test]
     fn values_merge_semantics() {
-        let mut file = json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "k": "v"});
-        let inline = json!({"a": {"y": 3}, "l": [9], "k": null, "n": true});
-        if let (Value::Object(f), Value::Object(i)) = (&mut file, &inline) {
-            merge_values(f, i);
-        }
-        assert_eq!(file, json!({"a": {"x": 1, "y": 3}, "l": [9], "n": true}));
+        // Maps merge, lists and scalars from origin replace, an origin null removes.
+        assert_eq!(
+            merge_text(
+                "a: {x: 1, y: 2}\nl: [1, 2]\nk: v\n",
+                "a: {y: 3}\nl: [9]\nk: null\nn: true\n"
+            ),
+            Ok(json!({"a": {"x": 1, "y": 3}, "l": [9], "n": true}))
+        );
+        // Dest nulls: spelled out they stay, left empty they go; origin-only nulls go.
+        assert_eq!(
+            merge_text("a: null\nb: ~\nc:\n", "d: null\ne: {f: null, g: 1}\n"),
+            Ok(json!({"a": null, "b": null, "e": {"g": 1}}))
+        );
+        // Alias-valued fields go on either side; `<<` with an alias goes with them.
+        assert_eq!(
+            merge_text(
+                "base: &b {p: 1}\ncopy: *b\nm: {<<: *b, z: 3}\nl: [*b]\n",
+                "x: 1\n"
+            ),
+            Ok(json!({"base": {"p": 1}, "l": [{"p": 1}], "m": {"z": 3}, "x": 1}))
+        );
+        // Different kinds of node on the two sides.
+        assert_eq!(
+            merge_text("a: {x: 1}\n", "a: 1\n"),
+            Err(
+                "wrong node kind: expected MappingNode but got ScalarNode: node contents:\n1"
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn merge_keys_resolve_after_the_merge() {
+        let mut v = json!({"m": {"<<": [{"a": 1, "b": 1}, {"b": 2, "c": 2}], "a": 0}});
+        assert!(crate::yaml::parse::resolve_merge_keys(&mut v).is_ok());
+        assert_eq!(v, json!({"m": {"a": 0, "b": 1, "c": 2}}));
     }
 
     #[test]
@@ -763,6 +1066,14 @@ mod tests {
             "NOTES: hi: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
         );
         assert_eq!(docs.map(|d| d.len()), Ok(1));
+        // Annotation values keep their text, as in resource files.
+        let docs = parse_output(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    n: 2\n",
+        );
+        assert_eq!(
+            docs.map(|d| d[0].value.pointer("/metadata/annotations/n").cloned()),
+            Ok(Some(json!("2")))
+        );
         let docs = parse_output("---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n");
         assert_eq!(docs.map(|d| d.len()), Ok(1));
     }
@@ -770,14 +1081,11 @@ mod tests {
     #[test]
     fn missing_binary_is_a_clear_error() {
         let root = std::env::temp_dir();
-        let e = inflate(
-            &json!({"name": "c"}),
-            &root,
-            true,
-            &enabled("kubectl-gitops-no-such-helm"),
-        )
-        .err()
-        .map(|e| e.to_string());
+        let s = enabled("kubectl-gitops-no-such-helm");
+        let chart = configure(&json!({"name": "c"}), &s).unwrap_or_default();
+        let e = inflate(&chart, &root, true, &enabled("kubectl-gitops-no-such-helm"))
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             e.as_deref(),
             Some("helm chart 'c': cannot run 'kubectl-gitops-no-such-helm': not found on PATH (install helm v3 or pass --helm-command)")
@@ -805,15 +1113,17 @@ mod tests {
         assert!(std::fs::write(&script, body).is_ok());
         let chmod = Command::new("chmod").arg("+x").arg(&script).status();
         assert!(chmod.is_ok_and(|s| s.success()));
-        let docs = inflate(
+        let s = enabled(&script.display().to_string());
+        let config = configure(
             &json!({"name": "demo", "releaseName": "r", "namespace": "ns",
                     "valuesInline": {"image": {"tag": "b"}}}),
-            &root,
-            true,
-            &enabled(&script.display().to_string()),
-        );
+            &s,
+        )
+        .unwrap_or_default();
+        let docs = inflate(&config, &root, true, &s);
         assert_eq!(
-            docs.map_err(|e| e.to_string()),
+            docs.map(|d| d.into_iter().map(|d| d.value).collect::<Vec<_>>())
+                .map_err(|e| e.to_string()),
             Ok(vec![
                 json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "demo"}})
             ])

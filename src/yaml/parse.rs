@@ -124,6 +124,19 @@ pub fn parse_stream(text: &str, dialect: Dialect) -> Result<Vec<Value>, YamlErro
 pub struct ParsedDoc {
     pub value: Value,
     pub empty_fields: Vec<String>,
+    /// Helm values mode only: map fields whose value is an alias (`copy: *base`).
+    pub alias_fields: Vec<String>,
+}
+
+/// How a stream is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Plain,
+    /// Resource files: raw annotation text, empty fields recorded.
+    ResourceFile,
+    /// A Helm values file on its way into kyaml's merge: empty fields and alias-valued
+    /// fields recorded, `<<` kept as a plain key (kyaml walks the nodes unresolved).
+    HelmValues,
 }
 
 fn parse_stream_with(
@@ -131,13 +144,29 @@ fn parse_stream_with(
     dialect: Dialect,
     resource_file: bool,
 ) -> Result<Vec<ParsedDoc>, YamlError> {
+    let mode = if resource_file {
+        Mode::ResourceFile
+    } else {
+        Mode::Plain
+    };
+    parse_stream_mode(text, dialect, mode)
+}
+
+fn parse_stream_mode(
+    text: &str,
+    dialect: Dialect,
+    mode: Mode,
+) -> Result<Vec<ParsedDoc>, YamlError> {
     let mut builder = Builder {
         dialect,
-        raw_annotations: resource_file,
+        raw_annotations: mode == Mode::ResourceFile,
+        record_empty: mode != Mode::Plain,
+        helm_values: mode == Mode::HelmValues,
         anchors: HashMap::new(),
         stack: Vec::new(),
         docs: Vec::new(),
         empty_fields: Vec::new(),
+        alias_fields: Vec::new(),
     };
     let parser = Parser::new_from_str(text);
     // A block scalar that runs to the end of a text without a final line break has no
@@ -202,6 +231,31 @@ fn strip_line_prefix(message: &str) -> String {
     }
 }
 
+/// A Helm values file as kyaml's `Parse` gives it to kustomize's values merge: the first
+/// document (yaml.v3 typing), or `None` when the text holds no document at all (only
+/// comments or nothing), where kyaml fails with `EOF`. `<<` stays a plain key; once the
+/// merge is done, [`resolve_merge_keys`] applies it as yaml.v3's decoding would.
+pub fn parse_helm_values(text: &str) -> Result<Option<ParsedDoc>, YamlError> {
+    let docs = parse_stream_mode(&text.replace("\r\n", "\n"), Dialect::Core, Mode::HelmValues)?;
+    Ok(docs.into_iter().next())
+}
+
+/// Applies the `<<` keys [`parse_helm_values`] kept: keys a map sets itself win over
+/// merged ones, earlier merged maps over later ones.
+pub fn resolve_merge_keys(value: &mut Value) -> Result<(), YamlError> {
+    match value {
+        Value::Array(items) => items.iter_mut().try_for_each(resolve_merge_keys),
+        Value::Object(entries) => {
+            entries.values_mut().try_for_each(resolve_merge_keys)?;
+            match entries.remove("<<") {
+                Some(merged) => apply_merge(entries, merged, 0),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Parses a single-document YAML text (a kustomization file, a patch) in `dialect`.
 pub fn parse_one(text: &str, dialect: Dialect) -> Result<Value, YamlError> {
     let docs = parse_stream(&text.replace("\r\n", "\n"), dialect)?;
@@ -224,11 +278,16 @@ enum Frame {
 
 struct Builder {
     dialect: Dialect,
-    /// Resource file mode: keep `metadata.annotations` values as their source text, and
-    /// record fields written with no value.
+    /// Resource file mode: keep `metadata.annotations` values as their source text.
     raw_annotations: bool,
+    /// Record fields written with no value.
+    record_empty: bool,
+    /// Helm values mode: record alias-valued fields, keep `<<` as a plain key.
+    helm_values: bool,
     /// Fields of the current document written with no value.
     empty_fields: Vec<String>,
+    /// Fields of the current document whose value is an alias (Helm values mode).
+    alias_fields: Vec<String>,
     anchors: HashMap<usize, Value>,
     stack: Vec<Frame>,
     docs: Vec<ParsedDoc>,
@@ -292,6 +351,11 @@ impl Builder {
             | Event::DocumentStart(_)
             | Event::DocumentEnd => Ok(()),
             Event::Alias(id) => {
+                if self.helm_values {
+                    if let Some(p) = self.value_pointer() {
+                        self.alias_fields.push(p);
+                    }
+                }
                 let value = self
                     .anchors
                     .get(&id)
@@ -302,14 +366,17 @@ impl Builder {
             Event::Scalar(text, style, anchor, tag) => {
                 let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 if is_key {
-                    let merge = style == ScalarStyle::Plain && text == "<<" && tag.is_none();
+                    let merge = !self.helm_values
+                        && style == ScalarStyle::Plain
+                        && text == "<<"
+                        && tag.is_none();
                     let key = scalar_key(&text, style, tag.as_deref(), self.dialect);
                     if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
                         *slot = Some((key, merge));
                     }
                     return Ok(());
                 }
-                if self.raw_annotations
+                if self.record_empty
                     && text.is_empty()
                     && style == ScalarStyle::Plain
                     && tag.is_none()
@@ -393,6 +460,7 @@ impl Builder {
                 self.docs.push(ParsedDoc {
                     value,
                     empty_fields: std::mem::take(&mut self.empty_fields),
+                    alias_fields: std::mem::take(&mut self.alias_fields),
                 });
                 Ok(())
             }

@@ -2,10 +2,53 @@
 //! compared byte for byte with the golden that `kubectl kustomize` produced
 //! (`scripts/update-goldens`). Error cases (the reference fails) must fail with exit
 //! code 2, print nothing on stdout, and name what `error-mentions` lists. A second test
-//! re-derives every golden from the reference when kubectl is on PATH.
+//! re-derives every golden from the reference when kubectl is on PATH. Both tools run
+//! with `<repo>/target/tools/bin` first on PATH, where `scripts/install-helm` puts the
+//! helm the `--enable-helm` cases need; without a helm those cases fail, never skip.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// `<repo>/target/tools/bin`, where `scripts/install-helm` builds helm.
+fn tools_bin() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/bin")
+}
+
+/// PATH for the processes the tests start: the tools directory, then the inherited PATH.
+fn test_path() -> OsString {
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::iter::once(tools_bin()).chain(std::env::split_paths(&inherited));
+    std::env::join_paths(dirs).expect("PATH entries hold no separator")
+}
+
+/// A command with the test PATH.
+fn command(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.env("PATH", test_path());
+    c
+}
+
+/// Whether the test PATH has an executable `helm`.
+fn helm_on_path() -> bool {
+    std::env::split_paths(&test_path()).any(|dir| {
+        std::fs::metadata(dir.join("helm")).is_ok_and(|m| {
+            use std::os::unix::fs::PermissionsExt;
+            m.is_file() && m.permissions().mode() & 0o111 != 0
+        })
+    })
+}
+
+/// A case that runs helm (`--enable-helm` in its flags) needs one on the test PATH.
+fn needs_missing_helm(case: &Path) -> Option<String> {
+    if flags(case).iter().any(|f| f == "--enable-helm") && !helm_on_path() {
+        return Some(format!(
+            "needs helm: none in {} or on PATH; run scripts/install-helm (scripts/test does)",
+            tools_bin().display()
+        ));
+    }
+    None
+}
 
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/render");
@@ -41,7 +84,10 @@ fn name(case: &Path) -> String {
 
 /// Checks one case against its golden; `Err` describes the difference.
 fn check(case: &Path) -> Result<(), String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+    if let Some(missing) = needs_missing_helm(case) {
+        return Err(missing);
+    }
+    let out = command(env!("CARGO_BIN_EXE_kubectl-gitops"))
         .arg("render")
         .arg(build_dir(case))
         .args(flags(case))
@@ -132,7 +178,7 @@ fn render_matches_kustomize_goldens() {
 /// reference warns about deprecated fields, we print the same warnings.
 #[test]
 fn goldens_match_reference() {
-    if Command::new("kubectl")
+    if command("kubectl")
         .arg("version")
         .arg("--client")
         .output()
@@ -143,9 +189,14 @@ fn goldens_match_reference() {
     }
     let mut stale = Vec::new();
     let mut warned = Vec::new();
+    let mut no_helm = Vec::new();
     for case in cases() {
+        if let Some(missing) = needs_missing_helm(&case) {
+            no_helm.push(format!("{}: {missing}", name(&case)));
+            continue;
+        }
         let abs = build_dir(&case).canonicalize().expect("case dir");
-        let out = Command::new("kubectl")
+        let out = command("kubectl")
             .arg("kustomize")
             .args(flags(&case))
             .arg(&abs)
@@ -161,7 +212,7 @@ fn goldens_match_reference() {
         }
         // Deprecation warnings: the same lines, in the same order, on stderr.
         if out.status.success() {
-            let ours = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+            let ours = command(env!("CARGO_BIN_EXE_kubectl-gitops"))
                 .arg("render")
                 .arg(&abs)
                 .args(flags(&case))
@@ -172,6 +223,7 @@ fn goldens_match_reference() {
             }
         }
     }
+    assert!(no_helm.is_empty(), "{}", no_helm.join("\n"));
     assert!(
         stale.is_empty(),
         "goldens differ from `kubectl kustomize` (run scripts/update-goldens): {stale:?}"
