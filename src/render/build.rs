@@ -55,6 +55,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         vars: Vec::new(),
         openapi: None,
         track_origins: false,
+        custom_scope: None,
         place: Arc::new(Place {
             dir: dir.clone(),
             repo: None,
@@ -63,9 +64,6 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
-    if let Some(custom) = builder.custom_schema() {
-        check_custom_scope(&custom, &acc.resources, &top)?;
-    }
 
     let Accumulation {
         mut resources,
@@ -184,6 +182,8 @@ struct Builder<'o> {
     track_origins: bool,
     /// Where the kustomization being built lives, for origins.
     place: Arc<Place>,
+    /// Custom cluster scopes in force for this build (until the builder is dropped).
+    custom_scope: Option<super::resource::CustomScopeGuard>,
     /// The `--helm-api-versions` list as kustomize's charts share it (see
     /// `helm::configure_all`).
     helm_api_versions: Vec<String>,
@@ -262,6 +262,9 @@ impl Builder<'_> {
         }
         if let (None, Some(field)) = (&self.openapi, &k.openapi) {
             self.openapi = openapi::setting(field, &loader)?;
+            if let Some(custom) = self.custom_schema() {
+                self.custom_scope = Some(super::resource::CustomScopeGuard::install(custom));
+            }
         }
         if role == Role::Top {
             if let Some(so) = &k.sort_options {
@@ -553,31 +556,6 @@ impl Builder<'_> {
         self.place = outer;
         result.map(|_| ())
     }
-}
-
-/// A custom `openapi` schema whose `paths` declare a kind cluster-scoped changes how
-/// kustomize treats that kind (namespace transformer, ids) unless the kind is a built-in
-/// one; that is not modelled, so such a build fails rather than print something else.
-fn check_custom_scope(
-    custom: &openapi::CustomSchema,
-    resources: &ResMap,
-    kfile: &Path,
-) -> Result<()> {
-    for r in resources.iter() {
-        let (api_version, kind) = (r.str_at(&["apiVersion"]), r.str_at(&["kind"]));
-        if custom.declares_cluster_scoped(api_version, kind)
-            && !r.id().gvk.is_cluster_scoped()
-            && super::smp_schema::root_type(api_version, kind).is_none()
-        {
-            return Err(RenderError::transform(
-                kfile,
-                format!(
-                    "the 'openapi' schema declares {api_version} {kind} cluster-scoped; custom cluster scopes are not supported yet"
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The builtin transformers of one kustomization, in kustomize's fixed order.

@@ -4,7 +4,33 @@
 //! where `""` and `default` are the same namespace and cluster-scoped kinds have none.
 
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
+
+thread_local! {
+    /// The custom `openapi` schema of the build running on this thread, whose `paths`
+    /// may declare custom kinds cluster-scoped (kustomize keeps it process-global).
+    static CUSTOM_SCHEMA: RefCell<Option<Arc<super::openapi::CustomSchema>>> =
+        const { RefCell::new(None) };
+}
+
+/// While alive, kinds the custom schema declares cluster-scoped count as such on this
+/// thread (built-in kinds keep their scope, as in kustomize).
+pub struct CustomScopeGuard(());
+
+impl CustomScopeGuard {
+    pub fn install(schema: Arc<super::openapi::CustomSchema>) -> CustomScopeGuard {
+        CUSTOM_SCHEMA.with(|c| *c.borrow_mut() = Some(schema));
+        CustomScopeGuard(())
+    }
+}
+
+impl Drop for CustomScopeGuard {
+    fn drop(&mut self) {
+        CUSTOM_SCHEMA.with(|c| *c.borrow_mut() = None);
+    }
+}
 
 /// The sentinel kustomize uses as the effective namespace of cluster-scoped kinds.
 pub const CLUSTER_SCOPE: &str = "_non_namespaceable_";
@@ -38,9 +64,25 @@ impl Gvk {
     }
 
     /// Cluster scope by the Kubernetes 1.21.2 schema kustomize embeds (exact group and
-    /// version); every other kind, custom resources included, counts as namespaced.
+    /// version); other kinds are namespaced unless a custom `openapi` schema in force
+    /// declares them cluster-scoped.
     pub fn is_cluster_scoped(&self) -> bool {
         is_cluster_scoped(&self.group, &self.version, &self.kind)
+            || (!self.is_builtin_group()
+                && CUSTOM_SCHEMA.with(|c| {
+                    c.borrow()
+                        .as_ref()
+                        .is_some_and(|s| s.declares_cluster_scoped(&self.api_version(), &self.kind))
+                }))
+    }
+
+    /// Groups of the built-in Kubernetes API, whose kinds' scope a custom schema does
+    /// not change.
+    fn is_builtin_group(&self) -> bool {
+        matches!(
+            self.group.as_str(),
+            "" | "apps" | "batch" | "autoscaling" | "policy" | "extensions"
+        ) || self.group.ends_with(".k8s.io")
     }
 }
 
