@@ -435,6 +435,7 @@ impl Builder<'_> {
         if let Some(entries) = k.vars.as_ref().filter(|v| !v.is_empty()) {
             let fail = |m: String| RenderError::transform(&kfile, m);
             let declared = vars::parse(entries).map_err(fail)?;
+            vars::bind(&mut acc.resources, &declared).map_err(fail)?;
             vars::merge(&mut self.vars, declared).map_err(fail)?;
         }
         self.chain.pop();

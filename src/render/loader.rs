@@ -53,6 +53,18 @@ impl Loader {
     }
 
     pub fn read_bytes(&self, rel: &str) -> Result<Vec<u8>> {
+        // kustomize's loader fetches http(s) URLs; without network access that is an
+        // error saying so, rather than a missing local file.
+        if (rel.starts_with("https://") || rel.starts_with("http://"))
+            && !self.root.join(rel).is_file()
+        {
+            return Err(RenderError::Remote {
+                kustomization: self.kustomization_file.clone(),
+                source: super::remote::RemoteError::HttpFile {
+                    url: rel.to_string(),
+                },
+            });
+        }
         let path = self.resolve_file(rel)?;
         if path.is_dir() {
             return Err(RenderError::Io {

@@ -226,6 +226,8 @@ pub struct Resource {
     /// Where it came from (a file, or the generator that made it), tracked when the
     /// top-level kustomization has `buildMetadata`.
     pub source: Option<std::sync::Arc<super::origin::Origin>>,
+    /// Names of the `vars` bound to this object (their values are read from it).
+    pub ref_vars: Vec<String>,
     /// Made by a ConfigMap or Secret generator (kustomize marks those with build
     /// annotations).
     pub generated: bool,
@@ -248,6 +250,7 @@ impl Resource {
             empty_fields: Vec::new(),
             source: None,
             generated: false,
+            ref_vars: Vec::new(),
             transformations: Vec::new(),
         }
     }

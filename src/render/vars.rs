@@ -400,38 +400,52 @@ fn substitute(
     Ok(())
 }
 
-/// Finds the var's object (current or any previous id; without a namespace in the
-/// objref, any namespace) and reads the var's field.
+/// Binds each var of one kustomization to its object among the resources accumulated
+/// so far (current or any previous id; without a namespace in the objref, any
+/// namespace), as kustomize does when it merges the kustomization's vars: an objref
+/// matching two objects is an error, one matching none stays unbound (and fails when
+/// resolved).
+pub fn bind(resources: &mut ResMap, vars: &[Var]) -> Result<(), String> {
+    for v in vars {
+        let want = ResId {
+            gvk: v.objref.gvk.clone(),
+            name: v.objref.name.clone(),
+            namespace: v.objref.namespace.clone(),
+        };
+        let exact_ns = !want.namespace.is_empty() || want.gvk.is_cluster_scoped();
+        let matches = |id: &ResId| {
+            id.gvk == want.gvk
+                && id.name == want.name
+                && (!exact_ns || id.effective_namespace() == want.effective_namespace())
+        };
+        let found: Vec<usize> = resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.all_ids().any(|id| matches(&id)))
+            .map(|(i, _)| i)
+            .collect();
+        match found.as_slice() {
+            [one] => resources.get_mut(*one).ref_vars.push(v.name.clone()),
+            [] => {}
+            many => {
+                return Err(format!(
+                    "found {} resId matches for var {v} (unable to disambiguate)",
+                    many.len()
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the var's field from the object it was bound to.
 fn value_of(resources: &ResMap, v: &Var) -> Result<VarValue, String> {
-    let want = ResId {
-        gvk: v.objref.gvk.clone(),
-        name: v.objref.name.clone(),
-        namespace: v.objref.namespace.clone(),
-    };
-    let exact_ns = !want.namespace.is_empty() || want.gvk.is_cluster_scoped();
-    let matches = |id: &ResId| {
-        id.gvk == want.gvk
-            && id.name == want.name
-            && (!exact_ns || id.effective_namespace() == want.effective_namespace())
-    };
-    let found: Vec<_> = resources
+    let res = resources
         .iter()
-        .filter(|r| r.all_ids().any(|id| matches(&id)))
-        .collect();
-    let res = match found.as_slice() {
-        [one] => one,
-        [] => {
-            return Err(format!(
-                "var '{v}' cannot be mapped to a field in the set of known resources"
-            ))
-        }
-        many => {
-            return Err(format!(
-                "found {} resId matches for var {v} (unable to disambiguate)",
-                many.len()
-            ))
-        }
-    };
+        .find(|r| r.ref_vars.contains(&v.name))
+        .ok_or_else(|| {
+            format!("var '{v}' cannot be mapped to a field in the set of known resources")
+        })?;
     let parts = convert_slice_index(split_path(&v.field_path));
     let not_found = || format!("field specified in var '{v}' not found in corresponding resource");
     match lookup(&res.obj, &parts) {
@@ -547,6 +561,7 @@ mod tests {
             json!({"name": "UNUSED", "objref": {"kind": "Service", "name": "db", "apiVersion": "v1"}}),
         ])
         .unwrap();
+        bind(&mut m, &vars).unwrap();
         let warnings = resolve(&mut m, &vars, &defaults::var_reference()).unwrap();
         assert_eq!(
             warnings,
@@ -559,6 +574,13 @@ mod tests {
         // without apiVersion the objref's gvk does not equal the Service's
         let bad =
             parse(&[json!({"name": "DB", "objref": {"kind": "Service", "name": "db"}})]).unwrap();
+        let mut m = ResMap::new();
+        m.append_all(vec![Resource::new(
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db"}}),
+            "t",
+        )])
+        .unwrap();
+        bind(&mut m, &bad).unwrap();
         assert_eq!(
             resolve(&mut m, &bad, &defaults::var_reference()).unwrap_err(),
             "var '{DB Service.[noVer].[noGrp] {metadata.name}}' cannot be mapped to a field in the set of known resources"

@@ -152,11 +152,60 @@ fn parse_stream_with(
     parse_stream_mode(text, dialect, mode)
 }
 
+/// Parses a stream. yaml.v3 accepts a quoted scalar whose continuation lines are not
+/// indented past the enclosing block (`a: 'first` / `second'` in one column), which
+/// saphyr rejects; since leading white space of a quoted scalar's continuation line is
+/// not part of its value, such a line is indented further and the text parsed again.
 fn parse_stream_mode(
     text: &str,
     dialect: Dialect,
     mode: Mode,
 ) -> Result<Vec<ParsedDoc>, YamlError> {
+    let mut reindented: Option<String> = None;
+    loop {
+        let current = reindented.as_deref().unwrap_or(text);
+        match parse_stream_once(current, dialect, mode) {
+            Ok(docs) => return Ok(docs),
+            Err((error, Some(line))) => match indent_continuation(current, line) {
+                Some(fixed) => reindented = Some(fixed),
+                None => return Err(error),
+            },
+            Err((error, None)) => return Err(error),
+        }
+    }
+}
+
+/// `text` with the first line after the 1-based line `start` (where the quoted scalar
+/// begins) that is not yet indented by 256 spaces indented by that much more; `None`
+/// when that line is a document marker (which ends a quoted scalar in yaml.v3 too) or
+/// there is no such line.
+fn indent_continuation(text: &str, start: usize) -> Option<String> {
+    const MORE: usize = 256;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let target = (start..lines.len()).find(|&i| {
+        let l = lines[i];
+        l.len() - l.trim_start_matches(' ').len() < MORE
+    })?;
+    if lines[target].starts_with("---") || lines[target].starts_with("...") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + MORE);
+    for (i, l) in lines.iter().enumerate() {
+        if i == target {
+            out.extend(std::iter::repeat_n(' ', MORE));
+        }
+        out.push_str(l);
+    }
+    Some(out)
+}
+
+/// One parse; a failure also says on which (1-based) line a quoted scalar that saphyr
+/// finds under-indented begins.
+fn parse_stream_once(
+    text: &str,
+    dialect: Dialect,
+    mode: Mode,
+) -> Result<Vec<ParsedDoc>, (YamlError, Option<usize>)> {
     let mut builder = Builder {
         dialect,
         raw_annotations: mode == Mode::ResourceFile,
@@ -173,14 +222,21 @@ fn parse_stream_mode(
     // trailing newline in yaml.v3, whatever its chomping; saphyr supplies one.
     let open_end = (!text.ends_with('\n')).then(|| text.chars().count());
     for event in parser {
-        let (mut event, span) =
-            event.map_err(|e| YamlError::at(e.marker().line(), e.info().to_string()))?;
+        let (mut event, span) = event.map_err(|e| {
+            let under_indented = e.info() == "invalid indentation in quoted scalar";
+            (
+                YamlError::at(e.marker().line(), e.info().to_string()),
+                under_indented.then(|| e.marker().line()),
+            )
+        })?;
         if let Event::Scalar(value, ScalarStyle::Literal | ScalarStyle::Folded, _, _) = &mut event {
             if open_end.is_some_and(|end| span.end.index() >= end) && value.ends_with('\n') {
                 value.to_mut().pop();
             }
         }
-        builder.event(event, span.start.line())?;
+        builder
+            .event(event, span.start.line())
+            .map_err(|e| (e, None))?;
     }
     Ok(builder.docs)
 }
