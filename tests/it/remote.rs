@@ -280,3 +280,22 @@ fn missing_directory_in_the_repository_is_an_error() {
         assert!(!expected.status.success());
     }
 }
+
+/// Without a `git` program the build stops before anything is printed, with one line
+/// naming the URL (and the reference fails too).
+#[test]
+fn remote_base_without_git_installed_is_one_line_naming_the_url() {
+    let scratch = Scratch::new("nogit");
+    let url = format!("file://{}/repo.git//base?ref=v1", scratch.0.display());
+    let dir = overlay(&scratch.0, "overlay", &url);
+    let empty_path = scratch.0.join("empty-path");
+    std::fs::create_dir_all(&empty_path).expect("mkdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+        .arg("render")
+        .arg(&dir)
+        .env("XDG_CACHE_HOME", scratch.0.join("cache"))
+        .env("PATH", &empty_path)
+        .output()
+        .expect("run kubectl-gitops");
+    assert_one_line_error(&out, &url, "no 'git' program on PATH");
+}
