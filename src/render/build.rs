@@ -364,7 +364,7 @@ impl Builder<'_> {
             let origin = kfile.display().to_string();
             let mut generated = Vec::new();
             for doc in docs {
-                expand(doc.value, doc.empty_fields, &origin, &mut generated)?;
+                expand(doc, &origin, &mut generated)?;
             }
             if let Some(source) = self.builtin_origin(&kfile, "HelmChartInflationGenerator") {
                 for r in &mut generated {
@@ -655,7 +655,7 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     let origin = path.display().to_string();
     let mut out = Vec::new();
     for doc in docs {
-        expand(doc.value, doc.empty_fields, &origin, &mut out)?;
+        expand(doc, &origin, &mut out)?;
     }
     let lower = text.to_ascii_lowercase();
     if lower.contains(".inf") || lower.contains(".nan") {
@@ -674,12 +674,13 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     Ok(out)
 }
 
-fn expand(
-    doc: Value,
-    empty_fields: Vec<String>,
-    origin: &str,
-    out: &mut Vec<Resource>,
-) -> Result<()> {
+fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
+    let parse::ParsedDoc {
+        value: doc,
+        empty_fields,
+        raw_scalars,
+        ..
+    } = parsed;
     let bad = |message: String| RenderError::Resource {
         origin: origin.to_string(),
         message,
@@ -699,14 +700,22 @@ fn expand(
                 .into_iter()
                 .enumerate()
             {
-                let prefix = format!("/items/{i}/");
-                let inner = empty_fields
-                    .iter()
-                    .filter_map(|p| p.strip_prefix(&prefix[..prefix.len() - 1]))
-                    .filter(|p| p.starts_with('/'))
-                    .map(str::to_string)
-                    .collect();
-                expand(item, inner, origin, out)?;
+                let prefix = format!("/items/{i}");
+                let inner = |p: &str| {
+                    p.strip_prefix(&prefix)
+                        .filter(|p| p.starts_with('/'))
+                        .map(str::to_string)
+                };
+                let item = parse::ParsedDoc {
+                    value: item,
+                    empty_fields: empty_fields.iter().filter_map(|p| inner(p)).collect(),
+                    alias_fields: Vec::new(),
+                    raw_scalars: raw_scalars
+                        .iter()
+                        .filter_map(|(p, t)| Some((inner(p)?, t.clone())))
+                        .collect(),
+                };
+                expand(item, origin, out)?;
             }
             return Ok(());
         }
@@ -724,6 +733,7 @@ fn expand(
     }
     let mut r = Resource::new(doc, origin);
     r.empty_fields = empty_fields;
+    r.raw_scalars = raw_scalars;
     out.push(r);
     Ok(())
 }

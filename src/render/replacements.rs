@@ -293,7 +293,14 @@ pub fn apply(resources: &mut ResMap, replacements: &[Replacement]) -> Result<(),
     Ok(())
 }
 
-fn source_value(resources: &ResMap, source: &Source) -> Result<Value, String> {
+/// A replacement's value, and its text as the source wrote it (kustomize copies nodes,
+/// which keep their text: `1.50` stays `1.50` wherever the value is used as text).
+struct SourceValue {
+    value: Value,
+    text: String,
+}
+
+fn source_value(resources: &ResMap, source: &Source) -> Result<SourceValue, String> {
     let mut found: Option<&Resource> = None;
     for r in resources.iter() {
         if source.id.selects_any(r) {
@@ -315,10 +322,10 @@ fn source_value(resources: &ResMap, source: &Source) -> Result<Value, String> {
         &source.field_path
     };
     let parts = split_path(field_path);
-    let node = lookup(&res.obj, &parts)
+    let node = lookup_at(&res.obj, &parts)
         .map_err(|e| format!("error looking up replacement source: {e}"))?;
-    let node = match node {
-        Some(n) if !is_nil_or_empty(n) => n,
+    let (node, pointer) = match node {
+        Some((n, p)) if !is_nil_or_empty(n) => (n, p),
         _ => {
             return Err(format!(
                 "fieldPath `{field_path}` is missing for replacement source {}",
@@ -326,7 +333,10 @@ fn source_value(resources: &ResMap, source: &Source) -> Result<Value, String> {
             ))
         }
     };
-    refine(source.options.as_ref(), node)
+    let text = res
+        .raw_text(&pointer, node)
+        .map_or_else(|| scalar_text(node), str::to_string);
+    refine(source.options.as_ref(), node, text)
 }
 
 fn is_nil_or_empty(v: &Value) -> bool {
@@ -339,14 +349,20 @@ fn is_nil_or_empty(v: &Value) -> bool {
 }
 
 /// Source `delimiter`/`index`: the value is one part of the delimited text.
-fn refine(options: Option<&FieldOptions>, node: &Value) -> Result<Value, String> {
+fn refine(
+    options: Option<&FieldOptions>,
+    node: &Value,
+    text: String,
+) -> Result<SourceValue, String> {
     let Some(o) = options.filter(|o| !o.delimiter.is_empty()) else {
-        return Ok(node.clone());
+        return Ok(SourceValue {
+            value: node.clone(),
+            text,
+        });
     };
     if node.is_object() || node.is_array() {
         return Err("delimiter option can only be used with scalar nodes".to_string());
     }
-    let text = scalar_text(node);
     let parts: Vec<&str> = text.split(o.delimiter.as_str()).collect();
     let part = usize::try_from(o.index)
         .ok()
@@ -357,9 +373,13 @@ fn refine(options: Option<&FieldOptions>, node: &Value) -> Result<Value, String>
                 o.index
             )
         })?;
-    Ok(match node {
+    let value = match node {
         Value::String(_) => Value::String(part.to_string()),
         _ => resolve_plain(part, Dialect::Core).unwrap_or_else(|_| Value::String(part.to_string())),
+    };
+    Ok(SourceValue {
+        value,
+        text: part.to_string(),
     })
 }
 
@@ -374,7 +394,11 @@ pub fn scalar_text(v: &Value) -> String {
     }
 }
 
-fn apply_target(resources: &mut ResMap, value: &Value, target: &Target) -> Result<(), String> {
+fn apply_target(
+    resources: &mut ResMap,
+    value: &SourceValue,
+    target: &Target,
+) -> Result<(), String> {
     let Some(select) = &target.select else {
         return Err("target must specify resources to select".to_string());
     };
@@ -431,13 +455,15 @@ fn apply_target(resources: &mut ResMap, value: &Value, target: &Target) -> Resul
 
 fn copy_to_target(
     obj: &mut Value,
-    value: &Value,
+    value: &SourceValue,
     field_path: &str,
     options: Option<&FieldOptions>,
 ) -> Result<(), String> {
     let create = options.is_some_and(|o| o.create);
-    let create_kind = create.then(|| Kind::of(value));
+    let create_kind = create.then(|| Kind::of(&value.value));
     let parts = split_path(field_path);
+    // Annotation values are printed as their text.
+    let annotation = parts.len() == 3 && parts[0] == "metadata" && parts[1] == "annotations";
     let what = if create {
         "unable to find or create field"
     } else {
@@ -446,7 +472,11 @@ fn copy_to_target(
     let mut count = 0usize;
     let mut set = |node: &mut Value, fresh: bool| -> Result<(), String> {
         count += 1;
-        set_field_value(options, node, fresh, value)
+        let text = set_field_value(options, node, fresh, value)?;
+        if annotation && matches!(node, Value::Number(_) | Value::Bool(_)) {
+            *node = Value::String(text);
+        }
+        Ok(())
     };
     walk(obj, &parts, create_kind, &mut set)
         .map_err(|e| format!("{what} \"{field_path}\" in replacement target: {e}"))?;
@@ -460,10 +490,11 @@ fn set_field_value(
     options: Option<&FieldOptions>,
     target: &mut Value,
     fresh: bool,
-    value: &Value,
-) -> Result<(), String> {
+    source: &SourceValue,
+) -> Result<String, String> {
+    let value = &source.value;
     let scalar_target = fresh || !(target.is_object() || target.is_array());
-    let mut text = scalar_text(value);
+    let mut text = source.text.clone();
     if let Some(o) = options.filter(|o| !o.delimiter.is_empty()) {
         if !scalar_target {
             return Err("delimiter option can only be used with scalar nodes".to_string());
@@ -487,24 +518,24 @@ fn set_field_value(
         text = parts.join(&o.delimiter);
         if !fresh {
             *target = retyped(target, &text)?;
-            return Ok(());
+            return Ok(text);
         }
-        *target = resolve_plain(&text, Dialect::Core).unwrap_or(Value::String(text));
-        return Ok(());
+        *target = resolve_plain(&text, Dialect::Core).unwrap_or(Value::String(text.clone()));
+        return Ok(text);
     }
     if fresh {
         // a created scalar has no tag: its type comes from its text
         *target = if value.is_object() || value.is_array() {
             value.clone()
         } else {
-            resolve_plain(&text, Dialect::Core).unwrap_or(Value::String(text))
+            resolve_plain(&text, Dialect::Core).unwrap_or(Value::String(text.clone()))
         };
     } else if scalar_target {
         *target = retyped(target, &text)?;
     } else {
         *target = value.clone();
     }
-    Ok(())
+    Ok(text)
 }
 
 /// A scalar target keeps its YAML tag and takes `text`; kustomize then re-reads it, which
@@ -638,21 +669,28 @@ fn wrong_kind(expected: &str, v: &Value) -> String {
 /// kyaml's `Lookup` (used for sources and vars): fields, `[k=v]` (exact match, first
 /// element), numeric index, `-` for the last element; `*` is not supported.
 pub fn lookup<'a>(obj: &'a Value, parts: &[String]) -> Result<Option<&'a Value>, String> {
+    Ok(lookup_at(obj, parts)?.map(|(v, _)| v))
+}
+
+/// `lookup`, also giving the JSON pointer of the node found.
+fn lookup_at<'a>(obj: &'a Value, parts: &[String]) -> Result<Option<(&'a Value, String)>, String> {
     let mut cur = obj;
+    let mut pointer = String::new();
     for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let next = if let Some(i) = atoi(part) {
+        let item = |items: &'a [Value], i: usize| items.get(i).map(|v| (v, i.to_string()));
+        let next: Option<(&Value, String)> = if let Some(i) = atoi(part) {
             if i < 0 {
                 return Err(format!("array index {i} cannot be negative"));
             }
             match cur {
                 Value::Null => None,
-                Value::Array(items) => items.get(i as usize),
+                Value::Array(items) => item(items, i as usize),
                 other => return Err(wrong_kind("SequenceNode", other)),
             }
         } else if part == "-" {
             match cur {
                 Value::Null => None,
-                Value::Array(items) => items.last(),
+                Value::Array(items) => items.len().checked_sub(1).and_then(|i| item(items, i)),
                 other => return Err(wrong_kind("SequenceNode", other)),
             }
         } else if part == "*" {
@@ -661,30 +699,39 @@ pub fn lookup<'a>(obj: &'a Value, parts: &[String]) -> Result<Option<&'a Value>,
             let (key, want) = split_index(part)?;
             match cur {
                 Value::Null => None,
-                Value::Array(items) => items.iter().find(|item| {
-                    if key.is_empty() {
-                        !item.is_object() && !item.is_array() && scalar_text(item) == want
-                    } else {
-                        item.get(key).is_some_and(|f| {
-                            !f.is_object() && !f.is_array() && scalar_text(f) == want
-                        })
-                    }
-                }),
+                Value::Array(items) => items
+                    .iter()
+                    .position(|item| {
+                        if key.is_empty() {
+                            !item.is_object() && !item.is_array() && scalar_text(item) == want
+                        } else {
+                            item.get(key).is_some_and(|f| {
+                                !f.is_object() && !f.is_array() && scalar_text(f) == want
+                            })
+                        }
+                    })
+                    .and_then(|i| item(items, i)),
                 other => return Err(wrong_kind("SequenceNode", other)),
             }
         } else {
             match cur {
                 Value::Null => None,
-                Value::Object(m) => m.get(part),
+                Value::Object(m) => m
+                    .get(part)
+                    .map(|v| (v, crate::yaml::parse::pointer_token(part))),
                 other => return Err(wrong_kind("MappingNode", other)),
             }
         };
         match next {
-            Some(n) => cur = n,
+            Some((n, token)) => {
+                cur = n;
+                pointer.push('/');
+                pointer.push_str(&token);
+            }
             None => return Ok(None),
         }
     }
-    Ok(Some(cur))
+    Ok(Some((cur, pointer)))
 }
 
 /// The kind of node to create for a path part, given the part after it.

@@ -226,6 +226,9 @@ pub struct Resource {
     /// Where it came from (a file, or the generator that made it), tracked when the
     /// top-level kustomization has `buildMetadata`.
     pub source: Option<std::sync::Arc<super::origin::Origin>>,
+    /// Numbers and booleans whose source text differs from JSON's (`1.50`), as
+    /// (JSON pointer, text); see `ParsedDoc::raw_scalars`.
+    pub raw_scalars: Vec<(String, String)>,
     /// Names of the `vars` bound to this object (their values are read from it).
     pub ref_vars: Vec<String>,
     /// Made by a ConfigMap or Secret generator (kustomize marks those with build
@@ -251,6 +254,7 @@ impl Resource {
             source: None,
             generated: false,
             ref_vars: Vec::new(),
+            raw_scalars: Vec::new(),
             transformations: Vec::new(),
         }
     }
@@ -288,6 +292,15 @@ impl Resource {
     /// The current id followed by every previous one.
     pub fn all_ids(&self) -> impl Iterator<Item = ResId> + '_ {
         std::iter::once(self.id()).chain(self.prev_ids.iter().cloned())
+    }
+
+    /// The source text of the number or boolean `value` at `pointer`, when it was
+    /// written otherwise than JSON prints it and is still that value.
+    pub fn raw_text(&self, pointer: &str, value: &Value) -> Option<&str> {
+        let (_, text) = self.raw_scalars.iter().find(|(p, _)| p == pointer)?;
+        let still = crate::yaml::parse::resolve_plain(text, crate::yaml::Dialect::Core)
+            .is_ok_and(|v| v == *value);
+        still.then_some(text.as_str())
     }
 
     /// Whether kustomize would hold build annotations on it at this point of the build

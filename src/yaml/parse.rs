@@ -126,6 +126,11 @@ pub struct ParsedDoc {
     pub empty_fields: Vec<String>,
     /// Helm values mode only: map fields whose value is an alias (`copy: *base`).
     pub alias_fields: Vec<String>,
+    /// Resource files: numbers and booleans written otherwise than JSON would print
+    /// them (`1.50`, `0x1F`, `True`), as (JSON pointer, source text). kustomize's nodes
+    /// keep that text, which shows where a value is copied into text (annotations,
+    /// delimited replacements).
+    pub raw_scalars: Vec<(String, String)>,
 }
 
 /// How a stream is read.
@@ -216,6 +221,7 @@ fn parse_stream_once(
         docs: Vec::new(),
         empty_fields: Vec::new(),
         alias_fields: Vec::new(),
+        raw_scalars: Vec::new(),
     };
     let parser = Parser::new_from_str(text);
     // A block scalar that runs to the end of a text without a final line break has no
@@ -344,6 +350,8 @@ struct Builder {
     empty_fields: Vec<String>,
     /// Fields of the current document whose value is an alias (Helm values mode).
     alias_fields: Vec<String>,
+    /// Non-canonical number and boolean texts of the current document (resource files).
+    raw_scalars: Vec<(String, String)>,
     anchors: HashMap<usize, Value>,
     stack: Vec<Frame>,
     docs: Vec<ParsedDoc>,
@@ -379,6 +387,41 @@ impl Builder {
         }
         p.push('/');
         p.push_str(&pointer_token(k));
+        Some(p)
+    }
+
+    /// The JSON pointer of the map value or sequence item about to be read.
+    fn next_pointer(&self) -> Option<String> {
+        match self.stack.last()? {
+            Frame::Seq { items, .. } => {
+                let mut p = self.container_pointer(self.stack.len() - 1)?;
+                p.push('/');
+                p.push_str(&items.len().to_string());
+                Some(p)
+            }
+            Frame::Map { .. } => self.value_pointer(),
+        }
+    }
+
+    /// The JSON pointer of the container at `depth` of the stack (0 is the root).
+    fn container_pointer(&self, depth: usize) -> Option<String> {
+        let mut p = String::new();
+        for f in &self.stack[..depth] {
+            match f {
+                Frame::Map {
+                    key: Some((k, false)),
+                    ..
+                } => {
+                    p.push('/');
+                    p.push_str(&pointer_token(k));
+                }
+                Frame::Seq { items, .. } => {
+                    p.push('/');
+                    p.push_str(&items.len().to_string());
+                }
+                _ => return None,
+            }
+        }
         Some(p)
     }
 
@@ -450,6 +493,18 @@ impl Builder {
                     resolve_scalar(&text, style, tag.as_deref(), self.dialect)
                         .map_err(|m| YamlError::at(line, m))?
                 };
+                if self.raw_annotations {
+                    let canonical = match &value {
+                        Value::Number(n) => Some(crate::yaml::emit::go_json_number(n)),
+                        Value::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    };
+                    if canonical.is_some_and(|c| c != *text) {
+                        if let Some(p) = self.next_pointer() {
+                            self.raw_scalars.push((p, text.to_string()));
+                        }
+                    }
+                }
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
                 }
@@ -517,6 +572,7 @@ impl Builder {
                     value,
                     empty_fields: std::mem::take(&mut self.empty_fields),
                     alias_fields: std::mem::take(&mut self.alias_fields),
+                    raw_scalars: std::mem::take(&mut self.raw_scalars),
                 });
                 Ok(())
             }
