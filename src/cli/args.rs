@@ -76,6 +76,8 @@ pub struct SyncArgs {
     pub target: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterFlags,
+    #[command(flatten)]
+    pub build: BuildFlags,
     /// Delete objects of this env's inventory that are no longer in Git.
     #[arg(long)]
     pub prune: bool,
@@ -120,6 +122,8 @@ pub struct StatusArgs {
     pub target: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterFlags,
+    #[command(flatten)]
+    pub build: BuildFlags,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
@@ -157,6 +161,8 @@ pub struct DiffArgs {
     pub target: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterFlags,
+    #[command(flatten)]
+    pub build: BuildFlags,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
@@ -218,16 +224,25 @@ pub struct RenderArgs {
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Yaml)]
     pub output: OutputFormat,
 
-    /// Where files may be loaded from, as kustomize's flag of the same name.
-    #[arg(long, value_enum, default_value_t = LoadRestrictorArg::LoadRestrictionsRootOnly)]
-    pub load_restrictor: LoadRestrictorArg,
+    #[command(flatten)]
+    pub build: BuildFlags,
+}
+
+/// kustomize's build flags, for every command that renders. An env's `buildOptions` in
+/// `.gitops/envs.yaml` supplies defaults (the same flags as one string).
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildFlags {
+    /// Where files may be loaded from, as kustomize's flag of the same name
+    /// (default LoadRestrictionsRootOnly).
+    #[arg(long, value_enum)]
+    pub load_restrictor: Option<LoadRestrictorArg>,
 
     /// Enable the Helm chart inflator generator (helmCharts), as kustomize's flag.
     #[arg(long)]
     pub enable_helm: bool,
-    /// helm command (path to executable).
-    #[arg(long, default_value = "helm")]
-    pub helm_command: String,
+    /// helm command (path to executable; default helm).
+    #[arg(long)]
+    pub helm_command: Option<String>,
     /// Kubernetes version used by Helm for Capabilities.KubeVersion.
     #[arg(long)]
     pub helm_kube_version: Option<String>,
@@ -237,6 +252,79 @@ pub struct RenderArgs {
     /// Enable debug output from the Helm chart inflator generator.
     #[arg(long)]
     pub helm_debug: bool,
+}
+
+/// Parses a `buildOptions` string (`--enable-helm --load-restrictor LoadRestrictionsNone`).
+#[derive(clap::Parser, Debug)]
+#[command(name = "buildOptions", no_binary_name = true, disable_help_flag = true)]
+struct BuildOptionsLine {
+    #[command(flatten)]
+    build: BuildFlags,
+}
+
+impl BuildFlags {
+    /// Parses an env binding's `buildOptions`.
+    pub fn parse_line(line: &str) -> Result<BuildFlags, String> {
+        use clap::Parser;
+        BuildOptionsLine::try_parse_from(line.split_whitespace())
+            .map(|l| l.build)
+            .map_err(|e| {
+                let first = e.to_string();
+                let first = first
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ");
+                format!("buildOptions '{line}': {first}")
+            })
+    }
+
+    /// These flags over `defaults`: what is given here wins, switches add up.
+    pub fn over(&self, defaults: &BuildFlags) -> BuildFlags {
+        BuildFlags {
+            load_restrictor: self.load_restrictor.or(defaults.load_restrictor),
+            enable_helm: self.enable_helm || defaults.enable_helm,
+            helm_command: self
+                .helm_command
+                .clone()
+                .or_else(|| defaults.helm_command.clone()),
+            helm_kube_version: self
+                .helm_kube_version
+                .clone()
+                .or_else(|| defaults.helm_kube_version.clone()),
+            helm_api_versions: if self.helm_api_versions.is_empty() {
+                defaults.helm_api_versions.clone()
+            } else {
+                self.helm_api_versions.clone()
+            },
+            helm_debug: self.helm_debug || defaults.helm_debug,
+        }
+    }
+
+    /// The render options these flags ask for.
+    pub fn options(
+        &self,
+        cache: Option<std::sync::Arc<crate::render::cache::FileCache>>,
+    ) -> crate::render::Options {
+        crate::render::Options {
+            load_restrictor: self
+                .load_restrictor
+                .unwrap_or(LoadRestrictorArg::LoadRestrictionsRootOnly)
+                .into(),
+            git_cache_dir: None,
+            helm: crate::render::helm::HelmSettings {
+                enabled: self.enable_helm,
+                command: self
+                    .helm_command
+                    .clone()
+                    .unwrap_or_else(|| "helm".to_string()),
+                kube_version: self.helm_kube_version.clone(),
+                api_versions: self.helm_api_versions.clone(),
+                debug: self.helm_debug,
+            },
+            cache,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,5 +346,41 @@ impl From<LoadRestrictorArg> for crate::render::LoadRestrictor {
             LoadRestrictorArg::LoadRestrictionsRootOnly => crate::render::LoadRestrictor::RootOnly,
             LoadRestrictorArg::LoadRestrictionsNone => crate::render::LoadRestrictor::None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_options_line_parses_kustomize_flags() {
+        let b = BuildFlags::parse_line(
+            "--enable-helm --load-restrictor LoadRestrictionsNone --helm-api-versions a/v1,b/v2",
+        )
+        .unwrap();
+        assert!(b.enable_helm);
+        assert_eq!(
+            b.load_restrictor,
+            Some(LoadRestrictorArg::LoadRestrictionsNone)
+        );
+        assert_eq!(b.helm_api_versions, ["a/v1", "b/v2"]);
+        let err = BuildFlags::parse_line("--enable-helmet").unwrap_err();
+        assert!(err.contains("--enable-helmet"), "{err}");
+    }
+
+    #[test]
+    fn command_line_flags_win_over_build_options() {
+        let defaults = BuildFlags::parse_line("--enable-helm --helm-command /opt/helm").unwrap();
+        let cli = BuildFlags {
+            helm_command: Some("helm3".into()),
+            ..BuildFlags::default()
+        };
+        let b = cli.over(&defaults);
+        assert!(b.enable_helm);
+        assert_eq!(b.helm_command.as_deref(), Some("helm3"));
+        let options = b.options(None);
+        assert!(options.helm.enabled);
+        assert_eq!(options.helm.command, "helm3");
     }
 }

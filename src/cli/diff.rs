@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(args: DiffArgs, root_flag: Option<&Path>, color: bool) -> Result<ExitCode, CliError> {
-    let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore)?;
+    let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore, &args.build)?;
     let desired = env.render()?;
     let report = runtime()?.block_on(async {
         let cluster = env.connect(&args.cluster).await?;

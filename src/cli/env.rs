@@ -2,7 +2,7 @@
 //! rules and binding, connect with kubectl's flags, and refuse a cluster that contradicts
 //! the binding (unless `--context` was given explicitly).
 
-use super::args::ClusterFlags;
+use super::args::{BuildFlags, ClusterFlags};
 use super::{target, CliError};
 use crate::cluster::{self, binding, Cluster};
 use crate::diff::ignore::IgnoreRules;
@@ -17,6 +17,8 @@ pub struct Env {
     pub name: String,
     pub binding: Option<binding::Binding>,
     pub ignore: IgnoreRules,
+    /// The build flags in force: the command line's over the binding's `buildOptions`.
+    pub build: BuildFlags,
 }
 
 impl Env {
@@ -24,6 +26,7 @@ impl Env {
         target_arg: Option<&str>,
         root_flag: Option<&Path>,
         ignore_flags: &[String],
+        build_flags: &BuildFlags,
     ) -> Result<Env, CliError> {
         let dir = target::resolve(target_arg, root_flag)?;
         let root = target::root(root_flag)?;
@@ -34,19 +37,21 @@ impl Env {
             .unwrap_or_else(|| "default".to_string());
         let binding = binding::load(&root, &name).map_err(CliError::Usage)?;
         let ignore = IgnoreRules::load(&root, ignore_flags).map_err(CliError::Usage)?;
+        let build = effective_build_flags(build_flags, binding.as_ref())?;
         Ok(Env {
             dir,
             root,
             name,
             binding,
             ignore,
+            build,
         })
     }
 
     /// Renders the env; warnings go to stderr.
     pub fn render(&self) -> Result<Vec<Value>, CliError> {
         let start = std::time::Instant::now();
-        let built = render::build(&self.dir, &render::Options::default())?;
+        let built = render::build(&self.dir, &self.build.options(None))?;
         tracing::info!(
             "rendered {} into {} objects in {:?}",
             self.dir.display(),
@@ -86,6 +91,21 @@ impl Env {
                 .map_err(CliError::Usage)?;
         }
         Ok(cluster)
+    }
+}
+
+/// The command line's build flags over the binding's `buildOptions`.
+pub fn effective_build_flags(
+    flags: &BuildFlags,
+    binding: Option<&binding::Binding>,
+) -> Result<BuildFlags, CliError> {
+    match binding.and_then(|b| b.build_options.as_deref()) {
+        Some(line) => {
+            let defaults = BuildFlags::parse_line(line)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", binding::BINDING_FILE)))?;
+            Ok(flags.over(&defaults))
+        }
+        None => Ok(flags.clone()),
     }
 }
 

@@ -1,8 +1,9 @@
 //! `kubectl gitops render`: one target, or every env with `--all` (built in parallel on
 //! all cores, files shared between envs parsed once).
 
-use super::args::{OutputFormat, RenderArgs};
+use super::args::{BuildFlags, OutputFormat, RenderArgs};
 use super::{print_warnings, target, CliError};
+use crate::cluster::binding;
 use crate::render;
 use std::io::Write;
 use std::path::Path;
@@ -10,19 +11,17 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-fn options(args: &RenderArgs, cache: Option<Arc<render::cache::FileCache>>) -> render::Options {
-    render::Options {
-        load_restrictor: args.load_restrictor.into(),
-        git_cache_dir: None,
-        helm: render::helm::HelmSettings {
-            enabled: args.enable_helm,
-            command: args.helm_command.clone(),
-            kube_version: args.helm_kube_version.clone(),
-            api_versions: args.helm_api_versions.clone(),
-            debug: args.helm_debug,
-        },
-        cache,
-    }
+/// The build flags for the env at `dir`: the command line's over its binding's.
+fn flags_for(args: &RenderArgs, root: &Path, dir: &Path) -> Result<BuildFlags, CliError> {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_string()));
+    let binding = match name {
+        Some(name) => binding::load(root, &name).map_err(CliError::Usage)?,
+        None => None,
+    };
+    super::env::effective_build_flags(&args.build, binding.as_ref())
 }
 
 fn format(out: &render::Output, format: OutputFormat) -> String {
@@ -37,8 +36,10 @@ pub fn run(args: RenderArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
         return run_all(&args, root_flag);
     }
     let dir = target::resolve(args.target.as_deref(), root_flag)?;
+    let root = target::root(root_flag)?;
+    let options = flags_for(&args, &root, &dir)?.options(None);
     let start = std::time::Instant::now();
-    let out = render::build(&dir, &options(&args, None))?;
+    let out = render::build(&dir, &options)?;
     tracing::info!(
         "built {} objects in {:?}",
         out.resources.len(),
@@ -65,7 +66,13 @@ fn run_all(args: &RenderArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliE
         )));
     }
     let cache = Arc::new(render::cache::FileCache::default());
-    let opts = options(args, Some(cache));
+    let opts = envs
+        .iter()
+        .map(|env| {
+            let dir = root.join("envs").join(env);
+            Ok(flags_for(args, &root, &dir)?.options(Some(cache.clone())))
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -83,7 +90,7 @@ fn run_all(args: &RenderArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliE
                         let Some(env) = envs.get(i) else {
                             break;
                         };
-                        done.push((i, render::build(&root.join("envs").join(env), &opts)));
+                        done.push((i, render::build(&root.join("envs").join(env), &opts[i])));
                     }
                     done
                 })

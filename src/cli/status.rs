@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliError> {
-    let env = Env::resolve(args.target.as_deref(), root_flag, &[])?;
+    let env = Env::resolve(args.target.as_deref(), root_flag, &[], &args.build)?;
     let desired = env.render()?;
     let (rows, parent, server) = runtime()?.block_on(async {
         let cluster = env.connect(&args.cluster).await?;

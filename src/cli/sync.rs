@@ -19,7 +19,7 @@ impl watch::Log for StderrLog {
 }
 
 pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliError> {
-    let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore)?;
+    let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore, &args.build)?;
     let desired = env.render()?;
     let revision = env.revision();
     let progress = StderrProgress::new();
@@ -42,7 +42,7 @@ pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliErro
         };
         if args.watch {
             let render = || -> Result<(Vec<serde_json::Value>, Option<String>), String> {
-                let built = crate::render::build(&env.dir, &crate::render::Options::default())
+                let built = crate::render::build(&env.dir, &env.build.options(None))
                     .map_err(|e| e.to_string())?;
                 Ok((
                     built.resources.into_iter().map(|r| r.obj).collect(),

@@ -7,6 +7,7 @@
 //!     context: kind-dev                  # the kube context the env is applied with
 //!     server: https://127.0.0.1:6443     # optional: the API server URL it must be
 //!     namespace: dev                     # optional: default namespace (and inventory's)
+//!     buildOptions: --enable-helm        # optional: kustomize build flags for this env
 //! ```
 //!
 //! Without an explicit `--context`, diff, sync and status refuse to run when the current
@@ -24,6 +25,11 @@ pub struct Binding {
     pub context: Option<String>,
     pub server: Option<String>,
     pub namespace: Option<String>,
+    /// kustomize build flags every command renders this env with (`--enable-helm`,
+    /// `--load-restrictor LoadRestrictionsNone`, `--helm-*`), as Argo CD's
+    /// `kustomize.buildOptions`.
+    #[serde(rename = "buildOptions")]
+    pub build_options: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +87,7 @@ mod tests {
             context: Some("prod".into()),
             server: Some("https://prod:6443/".into()),
             namespace: None,
+            build_options: None,
         };
         assert!(check("prod", &b, "prod", "https://prod:6443").is_ok());
         assert!(check("prod", &b, "dev", "https://prod:6443").is_err());

@@ -44,9 +44,11 @@ impl Repo {
         );
     }
 
-    /// Runs `kubectl-gitops <cmd> app <args> --kubeconfig .. -n ..` in the repo.
+    /// Runs `kubectl-gitops <cmd> app <args> --kubeconfig .. -n ..` in the repo (with the
+    /// test tools, helm among them, first on PATH).
     fn run(&self, cmd: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+            .env("PATH", crate::render::test_path())
             .current_dir(&self.root)
             .arg(cmd)
             .arg("app")
@@ -672,4 +674,61 @@ async fn cluster_denied_sync_changes_nothing() {
         !check.status.success(),
         "the allowed object was created before the denial"
     );
+}
+
+const CHART: &str = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
+const CHART_CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-settings\ndata:\n  color: {{ .Values.color }}\n";
+
+/// An env that inflates a Helm chart: without `--enable-helm` every command stops with
+/// one error and changes nothing; the env's `buildOptions` in `.gitops/envs.yaml` (or the
+/// flag) lets diff, sync and status render it, so the chart is synced like any env.
+#[tokio::test]
+async fn cluster_helm_env_syncs_with_build_options() {
+    let Some(repo) = setup("helm", &[]).await else {
+        return;
+    };
+    let chart = repo.root.join("envs/app/charts/web");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(chart.join("Chart.yaml"), CHART).unwrap();
+    std::fs::write(chart.join("values.yaml"), "color: blue\n").unwrap();
+    std::fs::write(chart.join("templates/cm.yaml"), CHART_CM).unwrap();
+    repo.write(
+        "kustomization.yaml",
+        &format!(
+            "namespace: {}\nhelmCharts:\n- name: web\n  releaseName: shop\n  valuesInline:\n    color: green\n",
+            repo.ns
+        ),
+    );
+    let out = repo.run("sync", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--enable-helm"), "{}", text(&out));
+    let out = repo.run("diff", &["--enable-helm", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(classes(&json(&out)), ["ConfigMap/shop-settings=create"]);
+
+    std::fs::create_dir_all(repo.root.join(".gitops")).unwrap();
+    std::fs::write(
+        repo.root.join(".gitops/envs.yaml"),
+        "envs:\n  app:\n    buildOptions: --enable-helm\n",
+    )
+    .unwrap();
+    let out = repo.run("sync", &["--no-wait"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = repo.kubectl(&[
+        "get",
+        "configmap",
+        "shop-settings",
+        "-o",
+        "jsonpath={.data.color}",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "green",
+        "{}",
+        text(&out)
+    );
+    let out = repo.run("diff", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = repo.run("status", &["-o", "json"]);
+    assert_eq!(json(&out)["sync"], "Synced", "{}", text(&out));
 }

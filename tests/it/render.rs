@@ -16,7 +16,7 @@ fn tools_bin() -> PathBuf {
 }
 
 /// PATH for the processes the tests start: the tools directory, then the inherited PATH.
-fn test_path() -> OsString {
+pub(crate) fn test_path() -> OsString {
     let inherited = std::env::var_os("PATH").unwrap_or_default();
     let dirs = std::iter::once(tools_bin()).chain(std::env::split_paths(&inherited));
     std::env::join_paths(dirs).expect("PATH entries hold no separator")
