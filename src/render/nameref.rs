@@ -296,6 +296,13 @@ pub fn fix(resources: &mut ResMap, table: &[BackRef]) -> Result<(), String> {
             by_prev_name.entry(n).or_default().push(i);
         }
     }
+    // kustomize reads every RoleBinding's ServiceAccount subject namespaces while it
+    // looks for referral candidates, renames or not.
+    for (r, f) in resources.iter().zip(&facts) {
+        if f.id.gvk.kind == "RoleBinding" && !f.cluster_scoped {
+            blank_subject_namespace(&r.obj, &f.id)?;
+        }
+    }
     if by_prev_name.is_empty() {
         return Ok(());
     }
@@ -328,6 +335,24 @@ pub fn fix(resources: &mut ResMap, table: &[BackRef]) -> Result<(), String> {
                 .visit(&mut r.obj, &mut |node| ctx.update(node))
                 .map_err(|e| format!("{}: {e}", referrer.id))?;
         }
+    }
+    Ok(())
+}
+
+/// A RoleBinding's ServiceAccount subject whose `namespace` is there but not a string
+/// (`namespace:` with no value) is an error.
+fn blank_subject_namespace(obj: &Value, id: &ResId) -> Result<(), String> {
+    let blank = obj
+        .get("subjects")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|s| s.get("kind").is_some_and(|k| k == "ServiceAccount"))
+        .any(|s| s.get("namespace").is_some_and(|ns| !ns.is_string()));
+    if blank {
+        return Err(format!(
+            "Invalid Input: namespace is blank for resource \"{id}\""
+        ));
     }
     Ok(())
 }
@@ -437,19 +462,33 @@ impl Ctx<'_> {
                 norm(&f.org_ns) == norm(ns) || norm(&f.id.namespace) == norm(ns)
             });
         }
+        // Several candidates: first those whose prefixes and suffixes fit the
+        // referrer's (an empty list fits anything), then, if still several, exactly.
         if cands.len() > 1 {
-            cands.retain(|&i| {
-                let f = &self.facts[i];
-                same_ending(&f.prefixes, &referrer.prefixes)
-                    && same_ending(&f.suffixes, &referrer.suffixes)
-            });
+            let fits = |mine: &[String], theirs: &[String], allow_empty: bool| {
+                (allow_empty && (mine.is_empty() || theirs.is_empty())) || same_ending(mine, theirs)
+            };
+            for allow_empty in [true, false] {
+                if cands.len() > 1 {
+                    cands.retain(|&i| {
+                        let f = &self.facts[i];
+                        fits(&f.prefixes, &referrer.prefixes, allow_empty)
+                            && fits(&f.suffixes, &referrer.suffixes, allow_empty)
+                    });
+                }
+            }
         }
         match cands.as_slice() {
             [] => Ok(None),
             [i] => Ok(Some(*i)),
             [first, rest @ ..] => {
                 let f0 = &self.facts[*first];
-                let same = rest.iter().all(|&i| self.facts[i].id.name == f0.id.name);
+                // A map field takes the name and the namespace: both must agree.
+                let same = rest.iter().all(|&i| {
+                    let f = &self.facts[i];
+                    f.id.name == f0.id.name
+                        && (map_ns.is_none() || f.id.namespace == f0.id.namespace)
+                });
                 if same {
                     Ok(Some(*first))
                 } else {

@@ -39,13 +39,13 @@ const ORDER_LAST: &[&str] = &[
 /// Validates sort options; the error is kustomize's message.
 pub fn check(options: &SortOptions) -> Result<(), String> {
     match options.order.as_deref() {
-        None | Some("legacy") => Ok(()),
+        Some("legacy") => Ok(()),
         Some("fifo") if options.legacy_sort_options.is_some() => Err(
             "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'"
                 .to_string(),
         ),
         Some("fifo") => Ok(()),
-        Some(_) => Err("the field 'sortOptions.order' must be one of [fifo, legacy]".to_string()),
+        Some(_) | None => Err("the field 'sortOptions.order' must be one of [fifo, legacy]".to_string()),
     }
 }
 

@@ -18,7 +18,7 @@ use super::origin::Origin;
 use super::resmap::ResMap;
 use super::resource::{Gvk, ResId, Resource};
 use super::transform::{images, metadata};
-use super::{hash, patches};
+use super::{hash, patches, replacements};
 use crate::yaml::parse;
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
@@ -739,6 +739,22 @@ pub fn transform(
             for t in targets {
                 value_add(resources, &value, t).map_err(wrap)?;
             }
+        }
+        "ReplacementTransformer" => {
+            let entries =
+                match config.get("replacements") {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(Value::Array(entries)) => entries.clone(),
+                    Some(_) => return Err(fail(
+                        loader,
+                        format!(
+                            "plugin {id} fails configuration: field replacements: expected a list"
+                        ),
+                    )),
+                };
+            let load = |path: &str| loader.read_string(path).map_err(|e| e.to_string());
+            let list = replacements::parse(&entries, &load).map_err(wrap)?;
+            replacements::apply(resources, &list).map_err(wrap)?;
         }
         "HashTransformer" => {
             for r in resources.iter_mut().filter(|r| r.needs_hash) {
