@@ -741,17 +741,18 @@ pub fn transform(
             }
         }
         "ReplacementTransformer" => {
-            let entries =
-                match config.get("replacements") {
-                    None | Some(Value::Null) => Vec::new(),
-                    Some(Value::Array(entries)) => entries.clone(),
-                    Some(_) => return Err(fail(
+            let entries = match config.get("replacements") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(entries)) => entries.clone(),
+                Some(_) => {
+                    return Err(fail(
                         loader,
                         format!(
                             "plugin {id} fails configuration: field replacements: expected a list"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             let load = |path: &str| loader.read_string(path).map_err(|e| e.to_string());
             let list = replacements::parse(&entries, &load).map_err(wrap)?;
             replacements::apply(resources, &list).map_err(wrap)?;

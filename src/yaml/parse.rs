@@ -335,6 +335,9 @@ enum Frame {
         merges: Vec<Value>,
         key: Option<(String, bool)>,
         line: usize,
+        /// Line of every key read so far, in the order of `entries`.
+        key_lines: Vec<usize>,
+        key_line: usize,
     },
 }
 
@@ -470,8 +473,14 @@ impl Builder {
                         && text == "<<"
                         && tag.is_none();
                     let key = scalar_key(&text, style, tag.as_deref(), self.dialect);
-                    if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Map {
+                        key: slot,
+                        key_line,
+                        ..
+                    }) = self.stack.last_mut()
+                    {
                         *slot = Some((key, merge));
+                        *key_line = line;
                     }
                     return Ok(());
                 }
@@ -530,6 +539,8 @@ impl Builder {
                     merges: Vec::new(),
                     key: None,
                     line,
+                    key_lines: Vec::new(),
+                    key_line: line,
                 });
                 Ok(())
             }
@@ -584,6 +595,8 @@ impl Builder {
                 entries,
                 merges,
                 key,
+                key_lines,
+                key_line,
                 ..
             }) => match key.take() {
                 None => Err(YamlError::at(
@@ -596,11 +609,18 @@ impl Builder {
                 }
                 Some((k, false)) => {
                     if self.dialect == Dialect::Core && entries.contains_key(&k) {
+                        let first = entries
+                            .keys()
+                            .position(|e| *e == k)
+                            .and_then(|i| key_lines.get(i))
+                            .map(|l| format!(" at line {l}"))
+                            .unwrap_or_default();
                         return Err(YamlError::at(
-                            line,
-                            format!("mapping key \"{k}\" already defined"),
+                            *key_line,
+                            format!("mapping key \"{k}\" already defined{first}"),
                         ));
                     }
+                    key_lines.push(*key_line);
                     entries.insert(k, value);
                     Ok(())
                 }
