@@ -54,6 +54,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         top_kustomization: None,
         vars: Vec::new(),
         openapi: None,
+        builtin_use: openapi::BuiltinUse::Unused,
         track_origins: false,
         custom_scope: None,
         place: Arc::new(Place {
@@ -177,6 +178,9 @@ struct Builder<'o> {
     /// The `openapi` setting of the first kustomization that has one (kustomize keeps
     /// the schema process-global: the top-level one, else the first nested one reached).
     openapi: Option<openapi::Setting>,
+    /// How far kustomize's built-in schema came into play while no `openapi` was set,
+    /// which decides whether a nested custom schema replaces it or joins it.
+    builtin_use: openapi::BuiltinUse,
     /// Whether origins and transformations are recorded: the top-level kustomization
     /// has some `buildMetadata`.
     track_origins: bool,
@@ -205,6 +209,20 @@ impl Builder<'_> {
         match &self.openapi {
             Some(openapi::Setting::Custom(s)) => Some(s.clone()),
             _ => None,
+        }
+    }
+
+    /// Notes resources kustomize gives ids to: while no schema is set, a kind outside its
+    /// precomputed scope table flags the built-in schema for parsing.
+    fn note_kinds<'r>(&mut self, resources: impl IntoIterator<Item = &'r Resource>) {
+        if self.openapi.is_some() || self.builtin_use != openapi::BuiltinUse::Unused {
+            return;
+        }
+        if resources
+            .into_iter()
+            .any(|r| !openapi::scope_is_precomputed(r.str_at(&["apiVersion"]), r.kind()))
+        {
+            self.builtin_use = openapi::BuiltinUse::Flagged;
         }
     }
 
@@ -261,7 +279,7 @@ impl Builder<'_> {
             self.track_origins = k.build_metadata.as_ref().is_some_and(|b| !b.is_empty());
         }
         if let (None, Some(field)) = (&self.openapi, &k.openapi) {
-            self.openapi = openapi::setting(field, &loader)?;
+            self.openapi = openapi::setting(field, &loader, self.builtin_use)?;
             if let Some(custom) = self.custom_schema() {
                 self.custom_scope = Some(super::resource::CustomScopeGuard::install(custom));
             }
@@ -285,6 +303,7 @@ impl Builder<'_> {
                             r.source = Some(source.clone());
                         }
                     }
+                    self.note_kinds(&new);
                     acc.resources.append_all(new)?;
                 }
                 Entry::Dir(sub) => {
@@ -373,6 +392,7 @@ impl Builder<'_> {
             }
             // kustomize absorbs generated objects; plain appends are enough while no
             // chart output collides with an existing id.
+            self.note_kinds(&generated);
             acc.resources.append_all(generated)?;
         }
 
@@ -380,6 +400,9 @@ impl Builder<'_> {
         for config in &configs {
             let origin = config.source.as_ref().map(|o| o.of_plugin(&config.obj));
             plugins::generate(&mut acc.resources, &config.obj, &loader, origin)?;
+        }
+        if !configs.is_empty() {
+            self.note_kinds(acc.resources.iter());
         }
 
         for entry in k.components.iter().flatten() {
@@ -402,13 +425,13 @@ impl Builder<'_> {
         }
 
         let custom = self.custom_schema();
-        let custom = custom.as_deref();
+        let schema = openapi::PatchSchema::new(custom.as_deref());
         let mut mark = |ra: &mut ResMap, kind: &str| {
             if let Some(origin) = self.builtin_origin(&kfile, kind) {
                 record_transformation(ra, &origin);
             }
         };
-        transform(acc, &k, &loader, custom, &mut mark)?;
+        transform(acc, &k, &loader, &schema, &mut mark)?;
         let configs = self.plugin_configs(k.transformers.as_deref(), &loader)?;
         for config in &configs {
             plugins::transform(
@@ -416,7 +439,7 @@ impl Builder<'_> {
                 &config.obj,
                 &acc.config,
                 &loader,
-                custom,
+                &schema,
             )?;
             if let Some(source) = &config.source {
                 record_transformation(&mut acc.resources, &source.of_plugin(&config.obj));
@@ -429,8 +452,12 @@ impl Builder<'_> {
                 &config.obj,
                 &acc.config,
                 &loader,
-                custom,
+                &schema,
             )?;
+        }
+        // A strategic merge while no schema is set parses the built-in one.
+        if schema.consulted() && self.openapi.is_none() {
+            self.builtin_use = openapi::BuiltinUse::Parsed;
         }
         if let Some(entries) = k.vars.as_ref().filter(|v| !v.is_empty()) {
             let fail = |m: String| RenderError::transform(&kfile, m);
@@ -460,7 +487,7 @@ impl Builder<'_> {
         };
         let kfile = loader.kustomization_file.clone();
         let inline_source = self.file_origin(&kfile);
-        plugins::load_configs(entries, loader, inline_source, &mut |entry| {
+        let configs = plugins::load_configs(entries, loader, inline_source, &mut |entry| {
             let mut sub = Accumulation::default();
             match entry {
                 Entry::Dir(dir) => {
@@ -481,7 +508,10 @@ impl Builder<'_> {
                 }
             }
             Ok(sub.resources.into_vec())
-        })
+        })?;
+        // kustomize reads plugin configurations as resources, giving them ids.
+        self.note_kinds(&configs);
+        Ok(configs)
     }
 
     /// A local base: no cycle, and inside the clone when built from one.
@@ -564,18 +594,18 @@ fn transform(
     acc: &mut Accumulation,
     k: &Kustomization,
     loader: &Loader,
-    custom: Option<&openapi::CustomSchema>,
+    schema: &openapi::PatchSchema<'_>,
     mark: &mut dyn FnMut(&mut ResMap, &str),
 ) -> Result<()> {
     let kfile = &loader.kustomization_file;
     let fail = |m: String| RenderError::transform(kfile, m);
     let (ra, config) = (&mut acc.resources, &acc.config);
     if let Some(list) = k.patches_strategic_merge.as_ref().filter(|l| !l.is_empty()) {
-        patches::apply_strategic_merge_list(ra, list, loader, custom)?;
+        patches::apply_strategic_merge_list(ra, list, loader, schema)?;
         mark(ra, "PatchStrategicMergeTransformer");
     }
     for p in k.patches.iter().flatten() {
-        patches::apply_patch(ra, p, loader, custom)?;
+        patches::apply_patch(ra, p, loader, schema)?;
         mark(ra, "PatchTransformer");
     }
     if let Some(ns) = k.namespace.as_deref().filter(|ns| !ns.is_empty()) {

@@ -7,7 +7,7 @@ use super::error::{RenderError, Result};
 use super::json6902;
 use super::kustomization::{Patch, PatchOptions, Selector};
 use super::loader::Loader;
-use super::openapi::CustomSchema;
+use super::openapi::PatchSchema;
 use super::resmap::ResMap;
 use super::resource::{Gvk, ResId, Resource};
 use super::selector::TargetSelector;
@@ -69,12 +69,12 @@ fn merge_into(
     r: &mut Resource,
     doc: &Value,
     options: &PatchOptions,
-    custom: Option<&CustomSchema>,
+    schema: &PatchSchema<'_>,
 ) -> Result<bool, String> {
     let before = r.id();
     let api_version = r.str_at(&["apiVersion"]).to_string();
     r.drop_empty_fields(merge_reaches);
-    match smp::apply_with(&mut r.obj, doc, custom).map_err(|e| e.to_string())? {
+    match smp::apply_with(&mut r.obj, doc, schema.consult()).map_err(|e| e.to_string())? {
         SmpOutcome::Deleted => return Ok(false),
         SmpOutcome::Merged => {}
     }
@@ -155,7 +155,7 @@ fn merge_by_id(
     options: &PatchOptions,
     loader: &Loader,
     prefix: bool,
-    custom: Option<&CustomSchema>,
+    schema: &PatchSchema<'_>,
 ) -> Result<()> {
     for doc in docs {
         let id = patch_id(doc);
@@ -184,7 +184,7 @@ fn merge_by_id(
             }
         };
         let keep = resources
-            .update_keeping_ids(i, |r| merge_into(r, doc, options, custom))
+            .update_keeping_ids(i, |r| merge_into(r, doc, options, schema))
             .map_err(|m| err(loader, format!("patch {id}: {m}")))?;
         if !keep {
             resources.remove(i);
@@ -198,7 +198,7 @@ pub fn apply_strategic_merge_list(
     resources: &mut ResMap,
     entries: &[String],
     loader: &Loader,
-    custom: Option<&CustomSchema>,
+    schema: &PatchSchema<'_>,
 ) -> Result<()> {
     for entry in entries {
         let inline = parse::parse_resources(entry)
@@ -220,7 +220,7 @@ pub fn apply_strategic_merge_list(
             &PatchOptions::default(),
             loader,
             false,
-            custom,
+            schema,
         )?;
     }
     Ok(())
@@ -246,18 +246,18 @@ fn patch_text(p: &Patch, loader: &Loader) -> Result<(String, String)> {
 }
 
 /// One `patches` entry.
-/// `custom` is the build's custom `openapi` schema, if one was set.
+/// `schema` is the schema strategic-merge patches consult (the build's `openapi` setting).
 pub fn apply_patch(
     resources: &mut ResMap,
     p: &Patch,
     loader: &Loader,
-    custom: Option<&CustomSchema>,
+    schema: &PatchSchema<'_>,
 ) -> Result<()> {
     let (text, what) = patch_text(p, loader)?;
     let options = p.options.clone().unwrap_or_default();
     match interpret(&text, &what).map_err(|m| err(loader, m))? {
         Parsed::Strategic(docs) => match &p.target {
-            None => merge_by_id(resources, &docs, &options, loader, true, custom),
+            None => merge_by_id(resources, &docs, &options, loader, true, schema),
             Some(target) => {
                 if docs.len() > 1 {
                     return Err(err(
@@ -265,7 +265,7 @@ pub fn apply_patch(
                         "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field",
                     ));
                 }
-                merge_selected(resources, target, &docs[0], &options, loader, custom)
+                merge_selected(resources, target, &docs[0], &options, loader, schema)
             }
         },
         Parsed::Json(ops) => match &p.target {
@@ -284,7 +284,7 @@ fn merge_selected(
     doc: &Value,
     options: &PatchOptions,
     loader: &Loader,
-    custom: Option<&CustomSchema>,
+    schema: &PatchSchema<'_>,
 ) -> Result<()> {
     let sel = TargetSelector::new(target).map_err(|m| err(loader, m))?;
     let mut deleted = Vec::new();
@@ -293,7 +293,7 @@ fn merge_selected(
             continue;
         }
         let id = r.id();
-        if !merge_into(r, doc, options, custom)
+        if !merge_into(r, doc, options, schema)
             .map_err(|m| err(loader, format!("patching {id}: {m}")))?
         {
             deleted.push(i);

@@ -13,7 +13,7 @@ use super::kustomization::{
     FieldSpecDef, GeneratorArgs, GeneratorOptions, Image, Patch, PatchOptions, Selector,
 };
 use super::loader::{Entry, Loader};
-use super::openapi::CustomSchema;
+use super::openapi::PatchSchema;
 use super::origin::Origin;
 use super::resmap::ResMap;
 use super::resource::{Gvk, ResId, Resource};
@@ -567,7 +567,7 @@ pub fn transform(
     config: &Value,
     _tconfig: &TransformerConfig,
     loader: &Loader,
-    custom: Option<&CustomSchema>,
+    schema: &PatchSchema<'_>,
 ) -> Result<()> {
     let kind = builtin_kind(config, loader)?;
     let id = config_id(config);
@@ -655,7 +655,7 @@ pub fn transform(
                     allow_kind_change: c.options.get("allowKindChange").copied().unwrap_or(false),
                 }),
             };
-            patches::apply_patch(resources, &patch, loader, custom)?;
+            patches::apply_patch(resources, &patch, loader, schema)?;
         }
         "PatchJson6902Transformer" => {
             let c: Json6902Conf = configure(config, loader)?;
@@ -695,7 +695,7 @@ pub fn transform(
                     ),
                 ));
             }
-            patches::apply_strategic_merge_list(resources, &entries, loader, custom)?;
+            patches::apply_strategic_merge_list(resources, &entries, loader, schema)?;
         }
         "ValueAddTransformer" => {
             let c: ValueAddConf = configure(config, loader)?;
@@ -784,10 +784,10 @@ pub fn validate(
     config: &Value,
     tconfig: &TransformerConfig,
     loader: &Loader,
-    custom: Option<&CustomSchema>,
+    schema: &PatchSchema<'_>,
 ) -> Result<()> {
     let before = resources.clone();
-    transform(resources, config, tconfig, loader, custom)?;
+    transform(resources, config, tconfig, loader, schema)?;
     let mut after = resources.clone();
     let mut rebuilt = None;
     for r in after.iter_mut() {
@@ -1280,8 +1280,14 @@ mod tests {
     fn external_and_unknown_plugins_fail() {
         let mut m = resmap(vec![]);
         let ext = json!({"apiVersion": "example.com/v1", "kind": "Foo", "metadata": {"name": "x"}});
-        let err =
-            transform(&mut m, &ext, &TransformerConfig::builtin(), &loader(), None).unwrap_err();
+        let err = transform(
+            &mut m,
+            &ext,
+            &TransformerConfig::builtin(),
+            &loader(),
+            &PatchSchema::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("external plugins disabled"));
         let unknown = json!({"apiVersion": "builtin", "kind": "Nope", "metadata": {"name": "x"}});
         let err = transform(
@@ -1289,7 +1295,7 @@ mod tests {
             &unknown,
             &TransformerConfig::builtin(),
             &loader(),
-            None,
+            &PatchSchema::default(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("Nope.builtin.[noGrp]"));
@@ -1303,7 +1309,14 @@ mod tests {
         ]);
         let c = json!({"apiVersion": "builtin", "kind": "NamespaceTransformer",
             "metadata": {"name": "n", "namespace": "new"}, "unsetOnly": true});
-        transform(&mut m, &c, &TransformerConfig::builtin(), &loader(), None).unwrap();
+        transform(
+            &mut m,
+            &c,
+            &TransformerConfig::builtin(),
+            &loader(),
+            &PatchSchema::default(),
+        )
+        .unwrap();
         assert_eq!(m.get(0).namespace(), "old");
         assert_eq!(m.get(1).namespace(), "new");
     }
@@ -1314,7 +1327,14 @@ mod tests {
         let mut m = resmap(vec![obj.clone()]);
         let c = json!({"apiVersion": "builtin", "kind": "LabelTransformer",
             "metadata": {"name": "l"}, "labels": {"a": "b"}});
-        transform(&mut m, &c, &TransformerConfig::builtin(), &loader(), None).unwrap();
+        transform(
+            &mut m,
+            &c,
+            &TransformerConfig::builtin(),
+            &loader(),
+            &PatchSchema::default(),
+        )
+        .unwrap();
         assert_eq!(m.get(0).obj, obj);
     }
 
@@ -1326,10 +1346,24 @@ mod tests {
         let ok = json!({"apiVersion": "builtin", "kind": "LabelTransformer",
             "metadata": {"name": "v"}, "labels": {"validated-by": "me"},
             "fieldSpecs": [{"path": "metadata/labels", "create": true}]});
-        validate(&mut m, &ok, &TransformerConfig::builtin(), &loader(), None).unwrap();
+        validate(
+            &mut m,
+            &ok,
+            &TransformerConfig::builtin(),
+            &loader(),
+            &PatchSchema::default(),
+        )
+        .unwrap();
         let bad = json!({"apiVersion": "builtin", "kind": "LabelTransformer",
             "metadata": {"name": "v"}, "labels": {"team": "x"},
             "fieldSpecs": [{"path": "metadata/labels", "create": true}]});
-        assert!(validate(&mut m, &bad, &TransformerConfig::builtin(), &loader(), None).is_err());
+        assert!(validate(
+            &mut m,
+            &bad,
+            &TransformerConfig::builtin(),
+            &loader(),
+            &PatchSchema::default()
+        )
+        .is_err());
     }
 }

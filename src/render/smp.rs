@@ -1,12 +1,12 @@
 //! Strategic-merge patching with the semantics of kustomize v5.5.0 (kyaml `merge2`, not
 //! apimachinery's strategicpatch). The patch ("origin") and the resource ("dest") are walked
 //! together; list merge strategies come from the built-in schema facts in `schema`, chosen by
-//! the target's apiVersion+kind, or from a custom `openapi` schema that replaces them
-//! (`apply_with`). The quirks of kyaml are reproduced on purpose: merged lists
+//! the target's apiVersion+kind, or from a custom `openapi` schema that replaces them or is
+//! combined with them (`apply_with`). The quirks of kyaml are reproduced on purpose: merged lists
 //! start with the patch's elements, unsupported directives leak through as plain keys, and
 //! multi-key lists reconcile empty key components heuristically.
 
-use super::openapi::{CustomSchema, Node as CustomNode};
+use super::openapi::{CustomSchema, Node as CustomNode, Resolved};
 use super::smp_schema as sch;
 
 use serde_json::{Map, Value};
@@ -42,8 +42,9 @@ pub fn apply(target: &mut Value, patch: &Value) -> Result<SmpOutcome, SmpError> 
     apply_with(target, patch, None)
 }
 
-/// Like `apply`, but with `custom` (when given) as the only schema: the built-in merge
-/// keys are then unknown, as in kustomize when `openapi.path` is set.
+/// Like `apply`, but with `custom` (when given) as the schema: alone, the built-in merge
+/// keys are then unknown, as in kustomize when `openapi.path` is set; combined with the
+/// built-in schema as its `combine` says.
 pub fn apply_with(
     target: &mut Value,
     patch: &Value,
@@ -82,27 +83,46 @@ enum Schema<'a> {
 }
 
 impl<'a> Schema<'a> {
-    fn field(self, name: &str) -> Option<Schema<'a>> {
+    /// A built-in type, unless the custom schema redefines it.
+    fn builtin(ty: sch::Ty, custom: Option<&'a CustomSchema>) -> Schema<'a> {
+        match custom.and_then(|c| Some((c, c.redefinition(ty)?))) {
+            Some((c, Resolved::Custom(n))) => Schema::Custom(c, n),
+            Some((_, Resolved::Builtin(t))) => Schema::Obj(t),
+            None => Schema::Obj(ty),
+        }
+    }
+
+    fn resolved(s: &'a CustomSchema, r: Resolved<'a>) -> Schema<'a> {
+        match r {
+            Resolved::Custom(n) => Schema::Custom(s, n),
+            Resolved::Builtin(ty) => Schema::builtin(ty, Some(s)),
+        }
+    }
+
+    fn field(self, name: &str, custom: Option<&'a CustomSchema>) -> Option<Schema<'a>> {
         match self {
             Schema::Obj(ty) => sch::field(ty, name).map(|f| match f {
-                sch::FieldSchema::Object(t) => Schema::Obj(t),
+                sch::FieldSchema::Object(t) => Schema::builtin(t, custom),
                 sch::FieldSchema::MergeList { keys, item } => Schema::List { keys, item },
             }),
             Schema::List { .. } => None,
-            Schema::Custom(s, node) => s.field(node, name).map(|n| Schema::Custom(s, n)),
+            Schema::Custom(s, node) => s.field(node, name).map(|r| Schema::resolved(s, r)),
         }
     }
 
     /// Merge keys and element schema when this is a list with patch strategy `merge`.
-    fn merge_list(self) -> Option<(Vec<String>, Option<Schema<'a>>)> {
+    fn merge_list(
+        self,
+        custom: Option<&'a CustomSchema>,
+    ) -> Option<(Vec<String>, Option<Schema<'a>>)> {
         match self {
             Schema::List { keys, item } => Some((
                 keys.iter().map(|k| k.to_string()).collect(),
-                item.map(Schema::Obj),
+                item.map(|t| Schema::builtin(t, custom)),
             )),
             Schema::Custom(s, node) => node
                 .merge_keys()
-                .map(|keys| (keys.to_vec(), s.items(node).map(|n| Schema::Custom(s, n)))),
+                .map(|keys| (keys.to_vec(), s.items(node).map(|r| Schema::resolved(s, r)))),
             Schema::Obj(_) => None,
         }
     }
@@ -168,7 +188,12 @@ fn schema_for_sources<'a>(
         let api_version = m.get("apiVersion")?.as_str().filter(|s| !s.is_empty())?;
         let kind = m.get("kind")?.as_str().filter(|s| !s.is_empty())?;
         match custom {
-            Some(c) => c.root(api_version, kind).map(|n| Schema::Custom(c, n)),
+            // A kind's schema is found by its group-version-kind, not by definition name:
+            // a redefinition of a built-in root type does not replace it.
+            Some(c) => c.root(api_version, kind).map(|r| match r {
+                Resolved::Custom(n) => Schema::Custom(c, n),
+                Resolved::Builtin(ty) => Schema::Obj(ty),
+            }),
             None => sch::root_type(api_version, kind).map(Schema::Obj),
         }
     })
@@ -201,7 +226,7 @@ fn walk<'a>(
     }
     match first {
         Value::Object(_) => walk_map(dest, origin, schema, custom),
-        Value::Array(_) => match schema.and_then(Schema::merge_list) {
+        Value::Array(_) => match schema.and_then(|s| s.merge_list(custom)) {
             Some((keys, item)) => walk_assoc_list(dest, origin, keys, item, custom),
             None => Ok(match origin {
                 Some(o) => (Out::Set(o), false),
@@ -278,7 +303,7 @@ fn walk_map<'a>(
     names.sort();
     names.dedup();
     for name in names {
-        let child_schema = schema.and_then(|s| s.field(&name));
+        let child_schema = schema.and_then(|s| s.field(&name, custom));
         let d = new_dest.get(&name).cloned();
         let o = origin.as_ref().and_then(|o| o.get(&name)).cloned();
         let (out, _) = walk(d, o, child_schema, custom)?;
@@ -746,6 +771,51 @@ mod tests {
         assert_eq!(
             t["spec"]["template"]["spec"]["containers"],
             serde_json::json!([{"name": "b"}])
+        );
+    }
+
+    #[test]
+    fn custom_schema_combined_with_builtin() {
+        use super::super::openapi::Combine;
+        let mut custom = CustomSchema::parse(
+            r##"{"definitions": {
+                "dc": {"x-kubernetes-group-version-kind": [{"group": "apps.openshift.io", "version": "v1", "kind": "DeploymentConfig"}],
+                       "properties": {"spec": {"properties": {"template": {"$ref": "#/definitions/io.k8s.api.core.v1.PodTemplateSpec"}}}}},
+                "io.k8s.api.core.v1.Container": {"properties": {"ports": {
+                    "type": "array", "items": {"type": "object"},
+                    "x-kubernetes-patch-strategy": "merge", "x-kubernetes-patch-merge-key": "name"}}}}}"##,
+        )
+        .unwrap();
+        let target = r#"{"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "x", "ports": [{"name": "http", "containerPort": 80}]}]}}}}"#;
+        let patch = r#"{"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {"containers": [{"name": "a", "ports": [{"name": "http", "containerPort": 81}]}, {"name": "b"}]}}}}"#;
+        let run = |custom: &CustomSchema| {
+            let mut t: Value = serde_json::from_str(target).unwrap();
+            let p: Value = serde_json::from_str(patch).unwrap();
+            assert_eq!(apply_with(&mut t, &p, Some(custom)), Ok(SmpOutcome::Merged));
+            t["spec"]["template"]["spec"]["containers"].clone()
+        };
+        // Alone, the PodTemplateSpec reference dangles: the patch's list replaces.
+        assert_eq!(
+            run(&custom),
+            serde_json::json!([{"name": "a", "ports": [{"name": "http", "containerPort": 81}]}, {"name": "b"}])
+        );
+        // On top of the built-in schema: containers merge by name, the redefined Container
+        // merges ports by name.
+        custom.combine = Combine::OverBuiltin;
+        assert_eq!(
+            run(&custom),
+            serde_json::json!([{"name": "a", "image": "x", "ports": [{"name": "http", "containerPort": 81}]}, {"name": "b"}])
+        );
+        // Under it: the built-in Container keys ports by containerPort and protocol.
+        custom.combine = Combine::UnderBuiltin;
+        assert_eq!(
+            run(&custom),
+            serde_json::json!([
+                {"name": "a", "image": "x", "ports": [{"name": "http", "containerPort": 81}, {"name": "http", "containerPort": 80}]},
+                {"name": "b"}
+            ])
         );
     }
 

@@ -99,6 +99,113 @@ pub fn root_type(api_version: &str, kind: &str) -> Option<Ty> {
     Some(ty)
 }
 
+/// The type a definition of the built-in schema stands for, by its swagger name (as custom
+/// schemas `$ref` it, e.g. `io.k8s.api.core.v1.PodTemplateSpec`). Names of the built-in API
+/// groups that are not modelled here have no merge-strategy list outside `metadata`
+/// (`Generic`); `None` for names outside the built-in API.
+pub fn definition(name: &str) -> Option<Ty> {
+    let (prefix, ty) = name.rsplit_once('.')?;
+    let ty = match (prefix, ty) {
+        ("io.k8s.apimachinery.pkg.apis.meta.v1", "ObjectMeta") => Ty::ObjectMeta,
+        ("io.k8s.api.core.v1", "Pod") => Ty::Pod,
+        ("io.k8s.api.core.v1", "PodSpec") => Ty::PodSpec,
+        ("io.k8s.api.core.v1", "PodStatus") => Ty::PodStatus,
+        ("io.k8s.api.core.v1", "PodTemplate") => Ty::PodTemplate,
+        ("io.k8s.api.core.v1", "PodTemplateSpec") => Ty::PodTemplateSpec,
+        ("io.k8s.api.core.v1", "Container") => Ty::Container,
+        ("io.k8s.api.core.v1", "EphemeralContainer") => Ty::EphemeralContainer,
+        ("io.k8s.api.core.v1", "ReplicationController")
+        | ("io.k8s.api.apps.v1", "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet")
+        | ("io.k8s.api.batch.v1", "Job") => Ty::Workload,
+        ("io.k8s.api.core.v1", "ReplicationControllerSpec")
+        | (
+            "io.k8s.api.apps.v1",
+            "DeploymentSpec" | "ReplicaSetSpec" | "DaemonSetSpec" | "StatefulSetSpec",
+        )
+        | ("io.k8s.api.batch.v1", "JobSpec") => Ty::WorkloadSpec,
+        ("io.k8s.api.batch.v1" | "io.k8s.api.batch.v1beta1", "CronJob") => Ty::CronJob,
+        ("io.k8s.api.batch.v1" | "io.k8s.api.batch.v1beta1", "CronJobSpec") => Ty::CronJobSpec,
+        ("io.k8s.api.batch.v1" | "io.k8s.api.batch.v1beta1", "JobTemplateSpec") => {
+            Ty::JobTemplateSpec
+        }
+        ("io.k8s.api.core.v1", "ReplicationControllerStatus" | "ServiceStatus")
+        | (
+            "io.k8s.api.apps.v1",
+            "DeploymentStatus" | "ReplicaSetStatus" | "DaemonSetStatus" | "StatefulSetStatus",
+        )
+        | ("io.k8s.api.batch.v1", "JobStatus") => Ty::ConditionsStatus,
+        ("io.k8s.api.core.v1", "NamespaceStatus" | "PersistentVolumeClaimStatus")
+        | (
+            "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1"
+            | "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1beta1",
+            "APIServiceStatus",
+        )
+        | ("io.k8s.api.policy.v1" | "io.k8s.api.policy.v1beta1", "PodDisruptionBudgetStatus")
+        | (
+            "io.k8s.api.autoscaling.v2beta1" | "io.k8s.api.autoscaling.v2beta2",
+            "HorizontalPodAutoscalerStatus",
+        ) => Ty::ConditionsStatus,
+        ("io.k8s.api.core.v1", "Namespace" | "PersistentVolumeClaim")
+        | (
+            "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1"
+            | "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1beta1",
+            "APIService",
+        )
+        | ("io.k8s.api.policy.v1" | "io.k8s.api.policy.v1beta1", "PodDisruptionBudget")
+        | (
+            "io.k8s.api.autoscaling.v2beta1" | "io.k8s.api.autoscaling.v2beta2",
+            "HorizontalPodAutoscaler",
+        ) => Ty::WithConditionsStatus,
+        ("io.k8s.api.core.v1", "Service") => Ty::Service,
+        ("io.k8s.api.core.v1", "ServiceSpec") => Ty::ServiceSpec,
+        ("io.k8s.api.core.v1", "ServiceAccount") => Ty::ServiceAccount,
+        (
+            "io.k8s.api.admissionregistration.v1" | "io.k8s.api.admissionregistration.v1beta1",
+            "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
+        ) => Ty::WebhookConfiguration,
+        ("io.k8s.api.storage.v1" | "io.k8s.api.storage.v1beta1", "CSINode") => Ty::CsiNode,
+        ("io.k8s.api.storage.v1" | "io.k8s.api.storage.v1beta1", "CSINodeSpec") => Ty::CsiNodeSpec,
+        ("io.k8s.api.core.v1", "Node") => Ty::Node,
+        ("io.k8s.api.core.v1", "NodeSpec") => Ty::NodeSpec,
+        ("io.k8s.api.core.v1", "NodeStatus") => Ty::NodeStatus,
+        _ if [
+            "io.k8s.api.",
+            "io.k8s.apimachinery.",
+            "io.k8s.kube-aggregator.",
+            "io.k8s.apiextensions-apiserver.",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p)) =>
+        {
+            Ty::Generic
+        }
+        _ => return None,
+    };
+    Some(ty)
+}
+
+/// The one built-in definition a type stands for, when it stands for exactly one (a custom
+/// schema parsed on top of the built-in one can redefine it).
+pub fn definition_name(ty: Ty) -> Option<&'static str> {
+    Some(match ty {
+        Ty::ObjectMeta => "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+        Ty::Pod => "io.k8s.api.core.v1.Pod",
+        Ty::PodSpec => "io.k8s.api.core.v1.PodSpec",
+        Ty::PodStatus => "io.k8s.api.core.v1.PodStatus",
+        Ty::PodTemplate => "io.k8s.api.core.v1.PodTemplate",
+        Ty::PodTemplateSpec => "io.k8s.api.core.v1.PodTemplateSpec",
+        Ty::Container => "io.k8s.api.core.v1.Container",
+        Ty::EphemeralContainer => "io.k8s.api.core.v1.EphemeralContainer",
+        Ty::Service => "io.k8s.api.core.v1.Service",
+        Ty::ServiceSpec => "io.k8s.api.core.v1.ServiceSpec",
+        Ty::ServiceAccount => "io.k8s.api.core.v1.ServiceAccount",
+        Ty::Node => "io.k8s.api.core.v1.Node",
+        Ty::NodeSpec => "io.k8s.api.core.v1.NodeSpec",
+        Ty::NodeStatus => "io.k8s.api.core.v1.NodeStatus",
+        _ => return None,
+    })
+}
+
 /// Built-in kinds of 1.21.2 with no merge-strategy list outside `metadata`.
 fn is_generic_builtin(api_version: &str, kind: &str) -> bool {
     let kinds: &[&str] = match api_version {
@@ -278,6 +385,25 @@ mod tests {
             root_type("rbac.authorization.k8s.io/v1", "Role"),
             Some(Ty::Generic)
         );
+    }
+
+    #[test]
+    fn definitions_by_swagger_name() {
+        assert_eq!(
+            definition("io.k8s.api.core.v1.PodTemplateSpec"),
+            Some(Ty::PodTemplateSpec)
+        );
+        assert_eq!(
+            definition("io.k8s.api.apps.v1.StatefulSetSpec"),
+            Some(Ty::WorkloadSpec)
+        );
+        assert_eq!(definition("io.k8s.api.core.v1.Volume"), Some(Ty::Generic));
+        assert_eq!(definition("com.example.v1.Spec"), None);
+        assert_eq!(definition("PodSpec"), None);
+        for ty in [Ty::PodSpec, Ty::Container, Ty::ObjectMeta, Ty::NodeStatus] {
+            assert_eq!(definition_name(ty).and_then(definition), Some(ty));
+        }
+        assert_eq!(definition_name(Ty::Workload), None);
     }
 
     #[test]
