@@ -4,7 +4,7 @@
 //! builtin order. The top level then appends hash suffixes, fixes name references, drops
 //! local-config objects, sorts, and strips build-only metadata.
 
-use super::config::TransformerConfig;
+use super::config::{self, TransformerConfig};
 use super::error::{RenderError, Result};
 use super::generators::{self, GeneratorKind};
 use super::kustomization::{self, Kustomization};
@@ -143,8 +143,9 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
 /// (builtin field specs plus `configurations`, its bases' included).
 struct Accumulation {
     resources: ResMap,
-    /// Shared with the builtin configuration until a `configurations` file (here or in
-    /// a base) changes it.
+    /// Starts empty (kustomize's accumulator does); shared with the builtin
+    /// configuration until a `configurations` or `crds` file (here or in a base)
+    /// changes it.
     config: std::sync::Arc<TransformerConfig>,
 }
 
@@ -152,7 +153,7 @@ impl Default for Accumulation {
     fn default() -> Self {
         Accumulation {
             resources: ResMap::new(),
-            config: super::config::shared_builtin(),
+            config: super::config::empty(),
         }
     }
 }
@@ -311,32 +312,35 @@ impl Builder<'_> {
                     let mut sub_acc = Accumulation::default();
                     self.accumulate(&sub, &mut sub_acc, Role::Resource)?;
                     acc.resources.append_all(sub_acc.resources.into_vec())?;
-                    merge_config(&mut acc.config, &sub_acc.config)
-                        .map_err(|m| RenderError::transform(&kfile, m))?;
+                    merge_base_config(&mut acc.config, &sub_acc.config, &kfile, entry)?;
                 }
                 Entry::Remote(spec) => {
                     let mut sub_acc = Accumulation::default();
                     self.accumulate_remote(&kfile, &spec, &mut sub_acc, Role::Resource)?;
                     acc.resources.append_all(sub_acc.resources.into_vec())?;
-                    merge_config(&mut acc.config, &sub_acc.config)
-                        .map_err(|m| RenderError::transform(&kfile, m))?;
+                    merge_base_config(&mut acc.config, &sub_acc.config, &kfile, entry)?;
                 }
             }
         }
 
+        let mut files = Vec::new();
         for file in k.configurations.iter().flatten() {
-            let text = loader.read_string(file)?;
-            std::sync::Arc::make_mut(&mut acc.config)
-                .merge_file(&text)
-                .map_err(|m| {
-                    RenderError::transform(&kfile, format!("configurations '{file}': {m}"))
-                })?;
+            files.push((file.clone(), loader.read_string(file)?));
         }
-        for file in k.crds.iter().flatten() {
-            let text = loader.read_string(file)?;
-            std::sync::Arc::make_mut(&mut acc.config)
-                .merge_crds(&text)
-                .map_err(|m| RenderError::transform(&kfile, format!("crds '{file}': {m}")))?;
+        let own =
+            config::for_kustomization(&files).map_err(|m| RenderError::transform(&kfile, m))?;
+        config::merge_into(&mut acc.config, &own)
+            .map_err(|m| RenderError::transform(&kfile, format!("merging config: {m}")))?;
+        if let Some(crds) = k.crds.as_ref().filter(|c| !c.is_empty()) {
+            let mut declared = TransformerConfig::default();
+            for file in crds {
+                let text = loader.read_string(file)?;
+                declared = TransformerConfig::from_crds(&text)
+                    .and_then(|c| declared.merged(&c))
+                    .map_err(|m| RenderError::transform(&kfile, format!("crds '{file}': {m}")))?;
+            }
+            config::merge_into(&mut acc.config, &std::sync::Arc::new(declared))
+                .map_err(|m| RenderError::transform(&kfile, format!("merging CRDs: {m}")))?;
         }
 
         for args in k.config_map_generator.iter().flatten() {
@@ -410,9 +414,11 @@ impl Builder<'_> {
                 Entry::Dir(sub) => {
                     self.check_base(&kfile, &sub)?;
                     self.accumulate(&sub, acc, Role::Component)?;
+                    remerge_component_config(&mut acc.config, &kfile, entry)?;
                 }
                 Entry::Remote(spec) => {
                     self.accumulate_remote(&kfile, &spec, acc, Role::Component)?;
+                    remerge_component_config(&mut acc.config, &kfile, entry)?;
                 }
                 Entry::File(_) => {
                     return Err(RenderError::BadEntry {
@@ -623,18 +629,31 @@ fn transform(
         mark(ra, "SuffixTransformer");
     }
     for label in k.labels.iter().flatten() {
+        // The entry's own fields, then (merged as kustomize does, see `config`) the
+        // configured label fields, and the selector fields, or the template fields and
+        // `metadata/labels`.
         let mut specs: Vec<fieldspec::FieldSpec> = label
             .fields
             .iter()
             .map(fieldspec::FieldSpec::from_def)
             .collect();
-        specs.extend(config.labels.iter().cloned());
+        let merge = |specs: &mut Vec<fieldspec::FieldSpec>, more: &[fieldspec::FieldSpec]| {
+            fieldspec::merge_all(specs, more)
+                .map_err(|m| fail(format!("failed to merge labels: {m}")))
+        };
+        merge(&mut specs, &config.labels)?;
         if label.include_selectors {
-            specs.extend(config.common_labels.iter().cloned());
-        } else if label.include_templates {
-            specs.extend(config.template_labels.iter().cloned());
+            merge(&mut specs, &config.common_labels)?;
+        } else {
+            if label.include_templates {
+                fieldspec::merge_all(&mut specs, &config.template_labels)
+                    .map_err(|m| fail(format!("failed to merge template fieldSpec: {m}")))?;
+            }
+            merge(
+                &mut specs,
+                &[fieldspec::FieldSpec::new("", "metadata/labels", true)],
+            )?;
         }
-        specs.extend(fieldspec::defaults::metadata_labels());
         metadata::apply(ra, &label.pairs, &specs).map_err(fail)?;
         mark(ra, "LabelTransformer");
     }
@@ -768,16 +787,30 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
     Ok(())
 }
 
-/// Merges a base's configuration into its parent's; both still being the shared builtin
-/// one is the common case and costs nothing.
-fn merge_config(
+/// Merges a base's configuration into its parent's.
+fn merge_base_config(
     into: &mut std::sync::Arc<TransformerConfig>,
     from: &std::sync::Arc<TransformerConfig>,
-) -> Result<(), String> {
-    if std::sync::Arc::ptr_eq(into, from) {
-        return Ok(());
-    }
-    std::sync::Arc::make_mut(into).merge(from)
+    kfile: &Path,
+    entry: &str,
+) -> Result<()> {
+    config::merge_into(into, from).map_err(|m| {
+        RenderError::transform(kfile, format!("recursed merging from path '{entry}': {m}"))
+    })
+}
+
+/// After a component, kustomize starts a new accumulator and merges the component's
+/// (which began as its parent's) into it: the configuration is merged once more into an
+/// empty one.
+fn remerge_component_config(
+    config: &mut std::sync::Arc<TransformerConfig>,
+    kfile: &Path,
+    entry: &str,
+) -> Result<()> {
+    let mut fresh = config::empty();
+    merge_base_config(&mut fresh, config, kfile, entry)?;
+    *config = fresh;
+    Ok(())
 }
 
 const STRIPPED_ANNOTATIONS: &[&str] = &[

@@ -169,6 +169,7 @@ impl<'a> Walk<'a, '_> {
             group: String::new(),
             version: String::new(),
             kind: self.kind.to_string(),
+            raw: path.join("/"),
             path: path
                 .iter()
                 .map(|key| Segment {

@@ -2,7 +2,8 @@
 //! every builtin transformer is configured with. Owns path parsing (`/` separated, `\/`
 //! escapes, `[]` marks a list), gvk matching, and the walk that visits (and optionally
 //! creates) the addressed fields; a list on the way applies the rest of the path to every
-//! element.
+//! element. Also kustomize's merging of field-spec lists (a spec is compared by its path
+//! as written and the kinds it selects) and their sort by kind.
 
 use super::resource::Gvk;
 use serde_json::{Map, Value};
@@ -12,6 +13,8 @@ pub struct FieldSpec {
     pub group: String,
     pub version: String,
     pub kind: String,
+    /// The path as written; kustomize compares field specs by it (`a/b[]` and `a/b` differ).
+    pub raw: String,
     pub path: Vec<Segment>,
     pub create: bool,
 }
@@ -34,6 +37,7 @@ impl FieldSpec {
             group,
             version,
             kind,
+            raw: path.to_string(),
             path: parse_path(path),
             create,
         }
@@ -44,6 +48,7 @@ impl FieldSpec {
             group: def.group.clone(),
             version: def.version.clone(),
             kind: def.kind.clone(),
+            raw: def.path.clone(),
             path: parse_path(&def.path),
             create: def.create,
         }
@@ -55,12 +60,29 @@ impl FieldSpec {
             && (self.kind.is_empty() || self.kind == gvk.kind)
     }
 
-    pub fn path_string(&self) -> String {
-        self.path
-            .iter()
-            .map(|s| s.key.replace('/', "\\/"))
-            .collect::<Vec<_>>()
-            .join("/")
+    /// The path as written.
+    pub fn path_string(&self) -> &str {
+        &self.raw
+    }
+
+    /// Whether `self`'s group, version and kind, where set, equal `other`'s (kustomize's
+    /// `other.Gvk.IsSelected(&self.Gvk)`).
+    fn selects(&self, other: &FieldSpec) -> bool {
+        (self.group.is_empty() || self.group == other.group)
+            && (self.version.is_empty() || self.version == other.version)
+            && (self.kind.is_empty() || self.kind == other.kind)
+    }
+
+    fn describe(&self) -> String {
+        let gvk = match (
+            self.group.is_empty() && self.version.is_empty(),
+            self.kind.is_empty(),
+        ) {
+            (true, true) => "any kind".to_string(),
+            (true, false) => format!("kind {}", self.kind),
+            _ => format!("{}/{}/{}", self.group, self.version, self.kind),
+        };
+        format!("'{}' of {gvk} with create {}", self.raw, self.create)
     }
 
     /// Visits every field this spec addresses in `obj`. With `create`, missing maps on the
@@ -72,6 +94,103 @@ impl FieldSpec {
     ) -> Result<(), String> {
         visit(obj, &self.path, self.create, f)
     }
+
+    /// [`FieldSpec::visit`] ignoring `create`: kustomize's image, name-reference and var
+    /// transformers never create fields.
+    pub fn visit_existing(
+        &self,
+        obj: &mut Value,
+        f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+    ) -> Result<(), String> {
+        visit(obj, &self.path, false, f)
+    }
+}
+
+/// Adds `fs` to `into` unless a spec with the same path is already there whose group,
+/// version and kind `fs` selects (kustomize's `FsSlice.MergeOne`). A spec with no kind
+/// therefore joins no list that already has that path for some kind; one whose `create`
+/// differs from the spec found is a conflict.
+pub fn merge_one(into: &mut Vec<FieldSpec>, fs: &FieldSpec) -> Result<(), String> {
+    match into.iter().find(|x| x.raw == fs.raw && fs.selects(x)) {
+        Some(x) if x.create != fs.create => Err(format!(
+            "conflicting fieldspecs: {} and {}",
+            x.describe(),
+            fs.describe()
+        )),
+        Some(_) => Ok(()),
+        None => {
+            into.push(fs.clone());
+            Ok(())
+        }
+    }
+}
+
+/// [`merge_one`] for each of `more`, in order (kustomize's `FsSlice.MergeAll`).
+pub fn merge_all(into: &mut Vec<FieldSpec>, more: &[FieldSpec]) -> Result<(), String> {
+    more.iter().try_for_each(|fs| merge_one(into, fs))
+}
+
+/// Sorts field specs by group, version and kind as kustomize orders them (see
+/// [`gvk_order`]); specs of one kind keep their order.
+pub fn sort(specs: &mut [FieldSpec]) {
+    specs.sort_by_cached_key(|fs| gvk_order(&fs.group, &fs.version, &fs.kind));
+}
+
+/// kustomize's `Gvk.IsLessThan` as a sort key: kinds it lists first (Namespace,
+/// ResourceQuota, ..., PodDisruptionBudget) before the rest, webhook configurations
+/// last, then `group_version_kind` with `~G`, `~V`, `~K` standing for an empty part.
+pub fn gvk_order(group: &str, version: &str, kind: &str) -> (i32, String) {
+    const FIRST: [&str; 22] = [
+        "Namespace",
+        "ResourceQuota",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "ServiceAccount",
+        "PodSecurityPolicy",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "ConfigMap",
+        "Secret",
+        "Endpoints",
+        "Service",
+        "LimitRange",
+        "PriorityClass",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "Deployment",
+        "StatefulSet",
+        "CronJob",
+        "PodDisruptionBudget",
+    ];
+    const LAST: [&str; 2] = [
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ];
+    let rank = if let Some(i) = FIRST.iter().position(|k| *k == kind) {
+        i as i32 - FIRST.len() as i32
+    } else if let Some(i) = LAST.iter().position(|k| *k == kind) {
+        i as i32 + 1
+    } else {
+        0
+    };
+    let or = |s: &str, empty: &str| {
+        if s.is_empty() {
+            empty.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    (
+        rank,
+        format!(
+            "{}_{}_{}",
+            or(group, "~G"),
+            or(version, "~V"),
+            or(kind, "~K")
+        ),
+    )
 }
 
 pub fn parse_path(path: &str) -> Vec<Segment> {
@@ -168,52 +287,31 @@ pub mod defaults {
         "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
     ];
 
-    /// `commonLabels`, and `labels` with `includeSelectors`.
+    /// `commonLabels`, and `labels` with `includeSelectors`: the selectors, then the
+    /// [`template_labels`] fields.
     pub fn common_labels() -> Vec<FieldSpec> {
         let mut v = specs(&[
-            ("", "metadata/labels", true),
             ("/v1/Service", "spec/selector", true),
             ("/v1/ReplicationController", "spec/selector", true),
-            (
-                "/v1/ReplicationController",
-                "spec/template/metadata/labels",
-                true,
-            ),
             ("//Deployment", "spec/selector/matchLabels", true),
-            ("//Deployment", "spec/template/metadata/labels", true),
         ]);
         for p in AFFINITY {
             v.push(FieldSpec::new("apps//Deployment", p, false));
         }
         v.extend(specs(&[
             ("//ReplicaSet", "spec/selector/matchLabels", true),
-            ("//ReplicaSet", "spec/template/metadata/labels", true),
             ("//DaemonSet", "spec/selector/matchLabels", true),
-            ("//DaemonSet", "spec/template/metadata/labels", true),
             ("apps//StatefulSet", "spec/selector/matchLabels", true),
-            ("apps//StatefulSet", "spec/template/metadata/labels", true),
-            (
-                "apps//StatefulSet",
-                "spec/volumeClaimTemplates[]/metadata/labels",
-                true,
-            ),
         ]));
         for p in AFFINITY {
             v.push(FieldSpec::new("apps//StatefulSet", p, false));
         }
         v.extend(specs(&[
             ("batch//Job", "spec/selector/matchLabels", false),
-            ("batch//Job", "spec/template/metadata/labels", true),
             (
                 "batch//CronJob",
                 "spec/jobTemplate/spec/selector/matchLabels",
                 false,
-            ),
-            ("batch//CronJob", "spec/jobTemplate/metadata/labels", true),
-            (
-                "batch//CronJob",
-                "spec/jobTemplate/spec/template/metadata/labels",
-                true,
             ),
             (
                 "policy//PodDisruptionBudget",
@@ -236,6 +334,7 @@ pub mod defaults {
                 false,
             ),
         ]));
+        v.extend(template_labels());
         v
     }
 
@@ -267,10 +366,6 @@ pub mod defaults {
         ])
     }
 
-    pub fn metadata_labels() -> Vec<FieldSpec> {
-        specs(&[("", "metadata/labels", true)])
-    }
-
     pub fn common_annotations() -> Vec<FieldSpec> {
         specs(&[
             ("", "metadata/annotations", true),
@@ -299,26 +394,17 @@ pub mod defaults {
 
     pub fn images() -> Vec<FieldSpec> {
         specs(&[
-            ("", "spec/containers[]/image", false),
-            ("", "spec/initContainers[]/image", false),
-            ("", "spec/template/spec/containers[]/image", false),
-            ("", "spec/template/spec/initContainers[]/image", false),
+            ("", "spec/containers[]/image", true),
+            ("", "spec/initContainers[]/image", true),
+            ("", "spec/template/spec/containers[]/image", true),
+            ("", "spec/template/spec/initContainers[]/image", true),
         ])
     }
 
     /// Where `$(VAR)` references are expanded (kind-only matching, as kustomize does).
     pub fn var_reference() -> Vec<FieldSpec> {
-        let mut v = Vec::new();
-        let pods = [
-            ("Pod", "spec/"),
-            ("Deployment", "spec/template/spec/"),
-            ("DaemonSet", "spec/template/spec/"),
-            ("ReplicaSet", "spec/template/spec/"),
-            ("StatefulSet", "spec/template/spec/"),
-            ("Job", "spec/template/spec/"),
-            ("CronJob", "spec/jobTemplate/spec/template/spec/"),
-        ];
-        for (kind, pod) in pods {
+        /// A pod spec's container fields and its NFS volume server.
+        fn pod(v: &mut Vec<FieldSpec>, kind: &str, pod: &str, nfs: &str) {
             for c in ["containers", "initContainers"] {
                 for f in ["args", "command", "env/value", "volumeMounts/mountPath"] {
                     v.push(FieldSpec::new(
@@ -328,24 +414,58 @@ pub mod defaults {
                     ));
                 }
             }
-            let nfs = match kind {
-                "CronJob" => "spec/jobTemplate/spec/template/volumes/nfs/server".to_string(),
-                "StatefulSet" => "spec/volumeClaimTemplates/spec/nfs/server".to_string(),
-                _ => format!("{pod}volumes/nfs/server"),
-            };
-            v.push(FieldSpec::new(&format!("//{kind}"), &nfs, false));
+            v.push(FieldSpec::new(&format!("//{kind}"), nfs, false));
         }
-        v.extend(specs(&[
-            ("//Deployment", "spec/template/metadata/annotations", false),
-            ("//Ingress", "spec/rules/host", false),
-            ("//Ingress", "spec/tls/hosts", false),
-            ("//Ingress", "spec/tls/secretName", false),
-            ("//Service", "spec/ports/port", false),
-            ("//Service", "spec/ports/targetPort", false),
-            ("//PersistentVolume", "spec/nfs/server", false),
-            ("", "metadata/labels", false),
-            ("", "metadata/annotations", false),
-        ]));
+        fn rows(v: &mut Vec<FieldSpec>, rows: &[(&str, &str)]) {
+            v.extend(
+                rows.iter()
+                    .map(|(gvk, path)| FieldSpec::new(gvk, path, false)),
+            );
+        }
+        let template = "spec/template/spec/";
+        let template_nfs = "spec/template/spec/volumes/nfs/server";
+        let mut v = Vec::new();
+        pod(
+            &mut v,
+            "CronJob",
+            "spec/jobTemplate/spec/template/spec/",
+            "spec/jobTemplate/spec/template/volumes/nfs/server",
+        );
+        pod(&mut v, "DaemonSet", template, template_nfs);
+        pod(&mut v, "Deployment", template, template_nfs);
+        rows(
+            &mut v,
+            &[
+                ("//Deployment", "spec/template/metadata/annotations"),
+                ("//Ingress", "spec/rules/host"),
+                ("//Ingress", "spec/tls/hosts"),
+                ("//Ingress", "spec/tls/secretName"),
+            ],
+        );
+        pod(&mut v, "Job", template, template_nfs);
+        pod(&mut v, "Pod", "spec/", "spec/volumes/nfs/server");
+        pod(&mut v, "ReplicaSet", template, template_nfs);
+        rows(
+            &mut v,
+            &[
+                ("//Service", "spec/ports/port"),
+                ("//Service", "spec/ports/targetPort"),
+            ],
+        );
+        pod(
+            &mut v,
+            "StatefulSet",
+            template,
+            "spec/volumeClaimTemplates/spec/nfs/server",
+        );
+        rows(
+            &mut v,
+            &[
+                ("//PersistentVolume", "spec/nfs/server"),
+                ("", "metadata/labels"),
+                ("", "metadata/annotations"),
+            ],
+        );
         v
     }
 
@@ -395,6 +515,50 @@ mod tests {
         assert_eq!(
             obj,
             json!({"kind": "Service", "spec": {"selector": {"a": "b"}}})
+        );
+    }
+
+    #[test]
+    fn merge_one_skips_specs_it_selects_by_path() {
+        let mut v = vec![FieldSpec::new("//Foo", "metadata/name", false)];
+        // An any-kind spec selects Foo's: left out.
+        merge_one(&mut v, &FieldSpec::new("", "metadata/name", false)).unwrap();
+        assert_eq!(v.len(), 1);
+        // Foo's does not select an any-kind spec: added.
+        let mut v = vec![FieldSpec::new("", "metadata/name", false)];
+        merge_one(&mut v, &FieldSpec::new("//Foo", "metadata/name", false)).unwrap();
+        assert_eq!(v.len(), 2);
+        // The same field with another `create` conflicts.
+        let err = merge_one(&mut v, &FieldSpec::new("", "metadata/name", true)).unwrap_err();
+        assert!(err.starts_with("conflicting fieldspecs"), "{err}");
+        // Paths compare as written.
+        merge_one(&mut v, &FieldSpec::new("", "metadata/name/", true)).unwrap();
+        assert_eq!(v.len(), 3);
+    }
+
+    #[test]
+    fn sorts_by_kustomize_kind_order() {
+        let mut v: Vec<FieldSpec> = [
+            "",
+            "//ValidatingWebhookConfiguration",
+            "//Foo",
+            "apps//Deployment",
+            "/v1/Namespace",
+        ]
+        .iter()
+        .map(|g| FieldSpec::new(g, "x", false))
+        .collect();
+        sort(&mut v);
+        let kinds: Vec<&str> = v.iter().map(|f| f.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "Namespace",
+                "Deployment",
+                "Foo",
+                "",
+                "ValidatingWebhookConfiguration"
+            ]
         );
     }
 }

@@ -10,12 +10,20 @@ use super::resource::{Gvk, ResId};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// One row of the table: resources matching `target` are referred to by resources
-/// matching `referrer`, at `referrer.path`.
+/// A name reference from a `crds` file: resources matching `target` are referred to by
+/// resources matching `referrer`, at `referrer.path`.
 #[derive(Clone, Debug)]
 pub struct BackRef {
     pub target: TargetGvk,
     pub referrer: FieldSpec,
+}
+
+/// One entry of the name-reference table (kustomize's `NameBackReferences`): resources
+/// matching `target` are referred to by resources matching a referrer, at its path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameBackRefs {
+    pub target: TargetGvk,
+    pub referrers: Vec<FieldSpec>,
 }
 
 /// The referred-to kind; empty group or version match any.
@@ -42,6 +50,7 @@ impl TargetGvk {
     }
 }
 
+/// Kinds with a pod template, and where its pod spec is.
 const POD_KINDS: [(&str, &str); 8] = [
     ("/v1/Pod", "spec/"),
     ("//PodTemplate", "template/spec/"),
@@ -55,206 +64,216 @@ const POD_KINDS: [(&str, &str); 8] = [
 
 /// Workload kinds for ServiceAccount, PVC and PriorityClass references.
 const WORKLOAD_KINDS: [(&str, &str); 7] = [
-    ("/v1/Pod", "spec/"),
+    ("//Pod", "spec/"),
     ("//StatefulSet", "spec/template/spec/"),
     ("//Deployment", "spec/template/spec/"),
     ("//ReplicationController", "spec/template/spec/"),
+    ("//CronJob", "spec/jobTemplate/spec/template/spec/"),
     ("//Job", "spec/template/spec/"),
     ("//DaemonSet", "spec/template/spec/"),
-    ("//CronJob", "spec/jobTemplate/spec/template/spec/"),
 ];
 
-/// The builtin name-reference table of kustomize v5.5.0. (Its IngressClass row names the
-/// group `networking.k8s.io/v1`, which never matches, so it is left out.)
-pub fn builtin() -> Vec<BackRef> {
-    let mut rows: Vec<BackRef> = Vec::new();
-    let mut add = |target: (&str, &str, &str), referrer: &str, path: &str| {
-        rows.push(BackRef {
+/// Where a pod spec names ConfigMaps (CronJobs list the volumes first).
+const CONFIG_MAP_FIELDS: [&str; 6] = [
+    "volumes/configMap/name",
+    "containers/env/valueFrom/configMapKeyRef/name",
+    "initContainers/env/valueFrom/configMapKeyRef/name",
+    "containers/envFrom/configMapRef/name",
+    "initContainers/envFrom/configMapRef/name",
+    "volumes/projected/sources/configMap/name",
+];
+
+/// Where a pod spec names Secrets (CronJobs list the volumes first).
+const SECRET_FIELDS: [&str; 7] = [
+    "volumes/secret/secretName",
+    "containers/env/valueFrom/secretKeyRef/name",
+    "initContainers/env/valueFrom/secretKeyRef/name",
+    "containers/envFrom/secretRef/name",
+    "initContainers/envFrom/secretRef/name",
+    "imagePullSecrets/name",
+    "volumes/projected/sources/secret/name",
+];
+
+/// `fields` under each pod spec of [`POD_KINDS`], a CronJob's volume fields first.
+fn pod_fields(fields: &[&str], out: &mut Vec<FieldSpec>) {
+    for (kind, pod) in POD_KINDS {
+        let volumes_first = kind == "//CronJob";
+        let mut ordered: Vec<&str> = Vec::new();
+        if volumes_first {
+            ordered.extend(fields.iter().filter(|f| f.starts_with("volumes/")));
+            ordered.extend(fields.iter().filter(|f| !f.starts_with("volumes/")));
+        } else {
+            ordered.extend(fields);
+        }
+        for f in ordered {
+            out.push(FieldSpec::new(kind, &format!("{pod}{f}"), false));
+        }
+    }
+}
+
+/// The builtin name-reference table of kustomize v5.5.0, entries and referrers in its
+/// order (duplicates included), before kustomize sorts the entries.
+pub fn builtin() -> Vec<NameBackRefs> {
+    let mut table: Vec<NameBackRefs> = Vec::new();
+    let mut entry = |target: (&str, &str, &str), referrers: Vec<FieldSpec>| {
+        table.push(NameBackRefs {
             target: TargetGvk::new(target.0, target.1, target.2),
-            referrer: FieldSpec::new(referrer, path, false),
+            referrers,
         });
     };
-    let cm = ("", "v1", "ConfigMap");
-    let secret = ("", "v1", "Secret");
-    for (kind, pod) in POD_KINDS {
-        for p in [
-            "volumes/configMap/name",
-            "containers/env/valueFrom/configMapKeyRef/name",
-            "initContainers/env/valueFrom/configMapKeyRef/name",
-            "containers/envFrom/configMapRef/name",
-            "initContainers/envFrom/configMapRef/name",
-            "volumes/projected/sources/configMap/name",
-        ] {
-            add(cm, kind, &format!("{pod}{p}"));
-        }
-    }
-    add(cm, "//Node", "spec/configSource/configMap");
-    add(cm, "rbac.authorization.k8s.io//Role", "rules/resourceNames");
-    add(
-        cm,
-        "rbac.authorization.k8s.io//ClusterRole",
-        "rules/resourceNames",
-    );
-    add(
-        cm,
-        "//Ingress",
-        "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
-    );
-    for (kind, pod) in POD_KINDS {
-        for p in [
-            "volumes/secret/secretName",
-            "containers/env/valueFrom/secretKeyRef/name",
-            "initContainers/env/valueFrom/secretKeyRef/name",
-            "containers/envFrom/secretRef/name",
-            "initContainers/envFrom/secretRef/name",
-            "imagePullSecrets/name",
-            "volumes/projected/sources/secret/name",
-        ] {
-            add(secret, kind, &format!("{pod}{p}"));
-        }
-    }
-    add(secret, "//Ingress", "spec/tls/secretName");
-    for a in [
-        "ingress.kubernetes.io\\/auth-secret",
-        "nginx.ingress.kubernetes.io\\/auth-secret",
-        "nginx.ingress.kubernetes.io\\/auth-tls-secret",
-    ] {
-        add(secret, "//Ingress", &format!("metadata/annotations/{a}"));
-    }
-    add(secret, "//ServiceAccount", "imagePullSecrets/name");
-    for p in [
-        "secretName",
-        "adminSecretName",
-        "userSecretName",
-        "secretRef",
-    ] {
-        add(
-            secret,
-            "storage.k8s.io//StorageClass",
-            &format!("parameters/{p}"),
-        );
-    }
-    add(
-        secret,
-        "rbac.authorization.k8s.io//Role",
-        "rules/resourceNames",
-    );
-    add(
-        secret,
-        "rbac.authorization.k8s.io//ClusterRole",
-        "rules/resourceNames",
-    );
-    add(
-        secret,
-        "serving.knative.dev/v1/Service",
-        "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
-    );
-    add(secret, "//PersistentVolume", "spec/azureFile/secretName");
-
-    let svc = ("", "v1", "Service");
-    add(svc, "apps//StatefulSet", "spec/serviceName");
-    for p in [
-        "spec/rules/http/paths/backend/serviceName",
-        "spec/backend/serviceName",
-        "spec/rules/http/paths/backend/service/name",
-        "spec/defaultBackend/service/name",
-    ] {
-        add(svc, "//Ingress", p);
-    }
-    add(
-        svc,
-        "apiregistration.k8s.io//APIService",
-        "spec/service/name",
-    );
-    for k in [
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-    ] {
-        add(
-            svc,
-            &format!("admissionregistration.k8s.io//{k}"),
-            "webhooks/clientConfig/service",
-        );
-    }
-
-    let rbac = "rbac.authorization.k8s.io";
-    add(
-        (rbac, "", "Role"),
-        "rbac.authorization.k8s.io//RoleBinding",
-        "roleRef/name",
-    );
-    add(
-        (rbac, "", "ClusterRole"),
-        "rbac.authorization.k8s.io//RoleBinding",
-        "roleRef/name",
-    );
-    add(
-        (rbac, "", "ClusterRole"),
-        "rbac.authorization.k8s.io//ClusterRoleBinding",
-        "roleRef/name",
-    );
-
-    let sa = ("", "v1", "ServiceAccount");
-    add(sa, "rbac.authorization.k8s.io//RoleBinding", "subjects");
-    add(
-        sa,
-        "rbac.authorization.k8s.io//ClusterRoleBinding",
-        "subjects",
-    );
-    for (kind, pod) in WORKLOAD_KINDS {
-        add(sa, kind, &format!("{pod}serviceAccountName"));
-    }
-    for (kind, pod) in WORKLOAD_KINDS {
-        add(
-            ("", "v1", "PersistentVolumeClaim"),
-            kind,
-            &format!("{pod}volumes/persistentVolumeClaim/claimName"),
-        );
-    }
-    let pv = ("", "v1", "PersistentVolume");
-    add(pv, "//PersistentVolumeClaim", "spec/volumeName");
-    add(
-        pv,
-        "rbac.authorization.k8s.io//ClusterRole",
-        "rules/resourceNames",
-    );
-    let sc = ("storage.k8s.io", "v1", "StorageClass");
-    add(sc, "//PersistentVolume", "spec/storageClassName");
-    add(sc, "//PersistentVolumeClaim", "spec/storageClassName");
-    add(
-        sc,
-        "//StatefulSet",
-        "spec/volumeClaimTemplates/spec/storageClassName",
-    );
-    for (kind, pod) in WORKLOAD_KINDS {
-        add(
-            ("scheduling.k8s.io", "v1", "PriorityClass"),
-            kind,
-            &format!("{pod}priorityClassName"),
-        );
-    }
-    add(
-        (
-            "admissionregistration.k8s.io",
-            "",
-            "ValidatingAdmissionPolicy",
-        ),
-        "admissionregistration.k8s.io//ValidatingAdmissionPolicyBinding",
-        "spec/policyName",
-    );
+    let specs = |rows: &[(&str, &str)]| -> Vec<FieldSpec> {
+        rows.iter()
+            .map(|(gvk, path)| FieldSpec::new(gvk, path, false))
+            .collect()
+    };
     for kind in [
         "Deployment",
         "ReplicationController",
         "ReplicaSet",
         "StatefulSet",
     ] {
-        add(
+        entry(
             ("", "", kind),
-            "//HorizontalPodAutoscaler",
-            "spec/scaleTargetRef/name",
+            specs(&[("//HorizontalPodAutoscaler", "spec/scaleTargetRef/name")]),
         );
     }
-    rows
+
+    let mut cm = Vec::new();
+    pod_fields(&CONFIG_MAP_FIELDS, &mut cm);
+    cm.extend(specs(&[
+        ("//Node", "spec/configSource/configMap"),
+        ("//Role", "rules/resourceNames"),
+        ("//ClusterRole", "rules/resourceNames"),
+        (
+            "//Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+        ),
+    ]));
+    entry(("", "v1", "ConfigMap"), cm);
+
+    let mut secret = Vec::new();
+    pod_fields(&SECRET_FIELDS, &mut secret);
+    secret.extend(specs(&[
+        ("//Ingress", "spec/tls/secretName"),
+        (
+            "//Ingress",
+            "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
+        ),
+        (
+            "//Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
+        ),
+        (
+            "//Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
+        ),
+        ("//Ingress", "spec/tls/secretName"),
+        ("//ServiceAccount", "imagePullSecrets/name"),
+        ("//StorageClass", "parameters/secretName"),
+        ("//StorageClass", "parameters/adminSecretName"),
+        ("//StorageClass", "parameters/userSecretName"),
+        ("//StorageClass", "parameters/secretRef"),
+        ("//Role", "rules/resourceNames"),
+        ("//ClusterRole", "rules/resourceNames"),
+        (
+            "serving.knative.dev/v1/Service",
+            "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+        ),
+        ("//PersistentVolume", "spec/azureFile/secretName"),
+    ]));
+    entry(("", "v1", "Secret"), secret);
+
+    entry(
+        ("", "v1", "Service"),
+        specs(&[
+            ("apps//StatefulSet", "spec/serviceName"),
+            ("//Ingress", "spec/rules/http/paths/backend/serviceName"),
+            ("//Ingress", "spec/backend/serviceName"),
+            ("//Ingress", "spec/rules/http/paths/backend/service/name"),
+            ("//Ingress", "spec/defaultBackend/service/name"),
+            ("apiregistration.k8s.io//APIService", "spec/service/name"),
+            (
+                "admissionregistration.k8s.io//ValidatingWebhookConfiguration",
+                "webhooks/clientConfig/service",
+            ),
+            (
+                "admissionregistration.k8s.io//MutatingWebhookConfiguration",
+                "webhooks/clientConfig/service",
+            ),
+        ]),
+    );
+
+    let rbac = "rbac.authorization.k8s.io";
+    entry(
+        (rbac, "", "Role"),
+        specs(&[("rbac.authorization.k8s.io//RoleBinding", "roleRef/name")]),
+    );
+    entry(
+        (rbac, "", "ClusterRole"),
+        specs(&[
+            ("rbac.authorization.k8s.io//RoleBinding", "roleRef/name"),
+            (
+                "rbac.authorization.k8s.io//ClusterRoleBinding",
+                "roleRef/name",
+            ),
+        ]),
+    );
+
+    let workload = |field: &str| -> Vec<FieldSpec> {
+        WORKLOAD_KINDS
+            .iter()
+            .map(|(kind, pod)| FieldSpec::new(kind, &format!("{pod}{field}"), false))
+            .collect()
+    };
+    let mut sa = specs(&[
+        ("rbac.authorization.k8s.io//RoleBinding", "subjects"),
+        ("rbac.authorization.k8s.io//ClusterRoleBinding", "subjects"),
+    ]);
+    sa.extend(workload("serviceAccountName"));
+    entry(("", "v1", "ServiceAccount"), sa);
+    entry(
+        ("", "v1", "PersistentVolumeClaim"),
+        workload("volumes/persistentVolumeClaim/claimName"),
+    );
+    entry(
+        ("", "v1", "PersistentVolume"),
+        specs(&[
+            ("//PersistentVolumeClaim", "spec/volumeName"),
+            ("//ClusterRole", "rules/resourceNames"),
+        ]),
+    );
+    entry(
+        ("storage.k8s.io", "v1", "StorageClass"),
+        specs(&[
+            ("//PersistentVolume", "spec/storageClassName"),
+            ("//PersistentVolumeClaim", "spec/storageClassName"),
+            (
+                "//StatefulSet",
+                "spec/volumeClaimTemplates/spec/storageClassName",
+            ),
+        ]),
+    );
+    entry(
+        ("scheduling.k8s.io", "v1", "PriorityClass"),
+        workload("priorityClassName"),
+    );
+    // kustomize's group here includes a version, so the entry never matches.
+    entry(
+        ("networking.k8s.io/v1", "v1", "IngressClass"),
+        specs(&[("//Ingress", "spec/ingressClassName")]),
+    );
+    entry(
+        (
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingAdmissionPolicy",
+        ),
+        specs(&[(
+            "admissionregistration.k8s.io//ValidatingAdmissionPolicyBinding",
+            "spec/policyName",
+        )]),
+    );
+    table
 }
 
 /// What nameref needs to know of each resource, computed once.
@@ -269,7 +288,7 @@ struct Facts {
 }
 
 /// Rewrites every name reference in `resources` using `table`.
-pub fn fix(resources: &mut ResMap, table: &[BackRef]) -> Result<(), String> {
+pub fn fix(resources: &mut ResMap, table: &[NameBackRefs]) -> Result<(), String> {
     let facts: Vec<Facts> = resources
         .iter()
         .map(|r| {
@@ -308,9 +327,10 @@ pub fn fix(resources: &mut ResMap, table: &[BackRef]) -> Result<(), String> {
     }
     for (ri, r) in resources.iter_mut().enumerate() {
         let org_gvk = r.org_id().gvk;
-        let rows: Vec<&BackRef> = table
+        let rows: Vec<(&TargetGvk, &FieldSpec)> = table
             .iter()
-            .filter(|b| b.referrer.matches(&org_gvk))
+            .flat_map(|e| e.referrers.iter().map(move |fs| (&e.target, fs)))
+            .filter(|(_, fs)| fs.matches(&org_gvk))
             .collect();
         if rows.is_empty() {
             continue;
@@ -321,18 +341,18 @@ pub fn fix(resources: &mut ResMap, table: &[BackRef]) -> Result<(), String> {
             super::resource::str_at(&r.obj, &["roleRef", "kind"]).to_string(),
             super::resource::str_at(&r.obj, &["roleRef", "apiGroup"]).to_string(),
         );
-        for row in rows {
-            let is_role_ref = row.referrer.path_string() == "roleRef/name";
+        for (target, referrer_spec) in rows {
+            let is_role_ref = referrer_spec.path_string() == "roleRef/name";
             let ctx = Ctx {
                 facts: &facts,
                 by_prev_name: &by_prev_name,
                 referrer,
-                target: &row.target,
+                target,
                 sa_namespaces: &sa_namespaces,
                 role_ref: is_role_ref.then_some(&role_ref),
             };
-            row.referrer
-                .visit(&mut r.obj, &mut |node| ctx.update(node))
+            referrer_spec
+                .visit_existing(&mut r.obj, &mut |node| ctx.update(node))
                 .map_err(|e| format!("{}: {e}", referrer.id))?;
         }
     }

@@ -343,7 +343,7 @@ pub fn resolve(
         let gvk = r.gvk();
         let id = r.id();
         for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
-            fs.visit(&mut r.obj, &mut |node| substitute(node, &values, &mut used))
+            fs.visit_existing(&mut r.obj, &mut |node| substitute(node, &values, &mut used))
                 .map_err(|e| {
                     format!(
                         "considering field '{}' of object {id}: {e}",

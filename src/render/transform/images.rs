@@ -33,7 +33,7 @@ pub fn apply(resources: &mut ResMap, image: &Image, specs: &[FieldSpec]) -> Resu
         }
         walk_containers(&mut r.obj, &update);
         for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
-            fs.visit(&mut r.obj, &mut |v| {
+            fs.visit_existing(&mut r.obj, &mut |v| {
                 update(v);
                 Ok(())
             })?;

@@ -32,10 +32,10 @@ pub fn apply(resources: &mut ResMap, namespace: &str, specs: &[FieldSpec]) -> Re
                 }
             }
         }
-        let core_namespace = gvk.kind == "Namespace" && gvk.group.is_empty();
+        // kustomize leaves `metadata/name` specs to objects of apiVersion v1.
+        let core_v1 = r.str_at(&["apiVersion"]) == "v1";
         for fs in &extra {
-            let renames_namespace = fs.kind == "Namespace" && fs.path_string() == "metadata/name";
-            if (renames_namespace && !core_namespace) || !fs.matches(&gvk) {
+            if (fs.path_string() == "metadata/name" && !core_v1) || !fs.matches(&gvk) {
                 continue;
             }
             fs.visit(&mut r.obj, &mut |v| {
