@@ -140,34 +140,7 @@ pub fn sort(specs: &mut [FieldSpec]) {
 /// ResourceQuota, ..., PodDisruptionBudget) before the rest, webhook configurations
 /// last, then `group_version_kind` with `~G`, `~V`, `~K` standing for an empty part.
 pub fn gvk_order(group: &str, version: &str, kind: &str) -> (i32, String) {
-    const FIRST: [&str; 22] = [
-        "Namespace",
-        "ResourceQuota",
-        "StorageClass",
-        "CustomResourceDefinition",
-        "ServiceAccount",
-        "PodSecurityPolicy",
-        "Role",
-        "ClusterRole",
-        "RoleBinding",
-        "ClusterRoleBinding",
-        "ConfigMap",
-        "Secret",
-        "Endpoints",
-        "Service",
-        "LimitRange",
-        "PriorityClass",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "Deployment",
-        "StatefulSet",
-        "CronJob",
-        "PodDisruptionBudget",
-    ];
-    const LAST: [&str; 2] = [
-        "MutatingWebhookConfiguration",
-        "ValidatingWebhookConfiguration",
-    ];
+    use super::order::{ORDER_FIRST as FIRST, ORDER_LAST as LAST};
     let rank = if let Some(i) = FIRST.iter().position(|k| *k == kind) {
         i as i32 - FIRST.len() as i32
     } else if let Some(i) = LAST.iter().position(|k| *k == kind) {

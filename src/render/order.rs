@@ -7,7 +7,8 @@
 use super::kustomization::SortOptions;
 use super::resource::{Gvk, Resource};
 
-const ORDER_FIRST: &[&str] = &[
+/// Kinds kustomize puts first (in this order), in output and in field-spec lists.
+pub const ORDER_FIRST: &[&str] = &[
     "Namespace",
     "ResourceQuota",
     "StorageClass",
@@ -31,7 +32,8 @@ const ORDER_FIRST: &[&str] = &[
     "CronJob",
     "PodDisruptionBudget",
 ];
-const ORDER_LAST: &[&str] = &[
+/// Kinds kustomize puts last.
+pub const ORDER_LAST: &[&str] = &[
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",
 ];

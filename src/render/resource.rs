@@ -68,21 +68,13 @@ impl Gvk {
     /// declares them cluster-scoped.
     pub fn is_cluster_scoped(&self) -> bool {
         is_cluster_scoped(&self.group, &self.version, &self.kind)
-            || (!self.is_builtin_group()
-                && CUSTOM_SCHEMA.with(|c| {
-                    c.borrow()
-                        .as_ref()
-                        .is_some_and(|s| s.declares_cluster_scoped(&self.api_version(), &self.kind))
-                }))
-    }
-
-    /// Groups of the built-in Kubernetes API, whose kinds' scope a custom schema does
-    /// not change.
-    fn is_builtin_group(&self) -> bool {
-        matches!(
-            self.group.as_str(),
-            "" | "apps" | "batch" | "autoscaling" | "policy" | "extensions"
-        ) || self.group.ends_with(".k8s.io")
+            || CUSTOM_SCHEMA.with(|c| {
+                c.borrow().as_ref().is_some_and(|s| {
+                    let api_version = self.api_version();
+                    !super::openapi::scope_is_precomputed(&api_version, &self.kind)
+                        && s.declares_cluster_scoped(&api_version, &self.kind)
+                })
+            })
     }
 }
 

@@ -363,31 +363,14 @@ struct Builder {
 impl Builder {
     /// The JSON pointer of the map value about to be read, if it is one.
     fn value_pointer(&self) -> Option<String> {
-        let (last, parents) = self.stack.split_last()?;
-        let Frame::Map {
+        let Some(Frame::Map {
             key: Some((k, false)),
             ..
-        } = last
+        }) = self.stack.last()
         else {
             return None;
         };
-        let mut p = String::new();
-        for f in parents {
-            match f {
-                Frame::Map {
-                    key: Some((k, false)),
-                    ..
-                } => {
-                    p.push('/');
-                    p.push_str(&pointer_token(k));
-                }
-                Frame::Seq { items, .. } => {
-                    p.push('/');
-                    p.push_str(&items.len().to_string());
-                }
-                _ => return None,
-            }
-        }
+        let mut p = self.container_pointer(self.stack.len() - 1)?;
         p.push('/');
         p.push_str(&pointer_token(k));
         Some(p)
