@@ -369,41 +369,16 @@ impl Builder<'_> {
             k.helm_charts.as_deref(),
             k.helm_chart_inflation_generator.as_deref(),
         );
-        let helm_err = |source| RenderError::Helm {
-            kustomization: kfile.clone(),
-            source,
-        };
-        helm::check_enabled(self.options.helm.enabled, &charts).map_err(helm_err)?;
-        let charts = helm::configure_all(&charts, &self.options.helm, &mut self.helm_api_versions)
-            .map_err(helm_err)?;
-        for chart in &charts {
-            let docs = helm::inflate(
-                chart,
-                &loader.root,
-                loader.restrictor == LoadRestrictor::RootOnly,
-                &self.options.helm,
-            )
-            .map_err(helm_err)?;
-            let origin = kfile.display().to_string();
-            let mut generated = Vec::new();
-            for doc in docs {
-                expand(doc, &origin, &mut generated)?;
-            }
-            if let Some(source) = self.builtin_origin(&kfile, "HelmChartInflationGenerator") {
-                for r in &mut generated {
-                    r.source = Some(source.clone());
-                }
-            }
-            // kustomize absorbs generated objects; plain appends are enough while no
-            // chart output collides with an existing id.
-            self.note_kinds(&generated);
-            acc.resources.append_all(generated)?;
-        }
+        let origin = self.builtin_origin(&kfile, "HelmChartInflationGenerator");
+        self.inflate_charts(&charts, &loader, acc, origin)?;
 
         let configs = self.plugin_configs(k.generators.as_deref(), &loader)?;
         for config in &configs {
             let origin = config.source.as_ref().map(|o| o.of_plugin(&config.obj));
-            plugins::generate(&mut acc.resources, &config.obj, &loader, origin)?;
+            match helm::plugin_chart_config(&config.obj) {
+                Some(chart) => self.inflate_charts(&[chart], &loader, acc, origin)?,
+                None => plugins::generate(&mut acc.resources, &config.obj, &loader, origin)?,
+            }
         }
         if !configs.is_empty() {
             self.note_kinds(acc.resources.iter());
@@ -480,6 +455,49 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// Inflates Helm charts (configurations with the globals merged in) and appends what
+    /// they print, each object with `origin` as its origin.
+    fn inflate_charts(
+        &mut self,
+        charts: &[Value],
+        loader: &Loader,
+        acc: &mut Accumulation,
+        origin: Option<Arc<Origin>>,
+    ) -> Result<()> {
+        let kfile = &loader.kustomization_file;
+        let helm_err = |source| RenderError::Helm {
+            kustomization: kfile.clone(),
+            source,
+        };
+        helm::check_enabled(self.options.helm.enabled, charts).map_err(helm_err)?;
+        let charts = helm::configure_all(charts, &self.options.helm, &mut self.helm_api_versions)
+            .map_err(helm_err)?;
+        for chart in &charts {
+            let docs = helm::inflate(
+                chart,
+                &loader.root,
+                loader.restrictor == LoadRestrictor::RootOnly,
+                &self.options.helm,
+            )
+            .map_err(helm_err)?;
+            let file = kfile.display().to_string();
+            let mut generated = Vec::new();
+            for doc in docs {
+                expand(doc, &file, &mut generated)?;
+            }
+            if let Some(source) = &origin {
+                for r in &mut generated {
+                    r.source = Some(source.clone());
+                }
+            }
+            // kustomize absorbs generated objects; plain appends are enough while no
+            // chart output collides with an existing id.
+            self.note_kinds(&generated);
+            acc.resources.append_all(generated)?;
+        }
+        Ok(())
+    }
+
     /// The plugin configurations of `generators`, `transformers` or `validators`; a
     /// directory or git entry is built on its own and its resources are the
     /// configurations.

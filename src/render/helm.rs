@@ -157,6 +157,27 @@ pub fn chart_configs(
         .collect()
 }
 
+/// A builtin `HelmChartInflationGenerator` configuration listed under `generators`:
+/// its fields (globals and chart in one object, as kustomize's plugin reads them) form
+/// the chart's configuration. `None` for any other configuration.
+pub fn plugin_chart_config(config: &Value) -> Option<Value> {
+    let is_helm = config.get("apiVersion").and_then(Value::as_str) == Some("builtin")
+        && config.get("kind").and_then(Value::as_str) == Some("HelmChartInflationGenerator");
+    if !is_helm {
+        return None;
+    }
+    let fields = config.as_object()?;
+    Some(Value::Object(
+        fields
+            .iter()
+            .filter(|(k, v)| {
+                !matches!(k.as_str(), "apiVersion" | "kind" | "metadata") && !is_empty(v)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    ))
+}
+
 /// Go's `omitempty`: empty strings, `false`, zero, empty lists and maps, `null`.
 fn is_empty(v: &Value) -> bool {
     match v {
