@@ -215,7 +215,12 @@ fn visit(
         }
         Value::Object(map) => match map.get_mut(&seg.key) {
             Some(child) if child.is_null() => {
-                if !create || seg.is_list {
+                if seg.is_list {
+                    // kustomize's walk turns a null list it steps into into an empty one.
+                    *child = Value::Array(Vec::new());
+                    return Ok(());
+                }
+                if !create {
                     return Ok(());
                 }
                 if !rest.is_empty() {
