@@ -16,6 +16,7 @@ pub mod hash;
 pub mod helm;
 pub mod json6902;
 pub mod kustomization;
+pub mod lenient;
 pub mod loader;
 pub mod nameref;
 pub mod openapi;
