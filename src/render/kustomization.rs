@@ -354,7 +354,10 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
         _ => return Err("the file is not a YAML mapping".to_string()),
     };
     canonicalize_keys(&mut value, Shape::Kustomization);
-    let mut k: Kustomization = serde_path_to_error::deserialize(value).map_err(|e| {
+    let mut k: Kustomization = serde_path_to_error::deserialize(
+        super::lenient::Lenient::nulls_as_zero(value),
+    )
+    .map_err(|e| {
         let path = e.path().to_string();
         if path.is_empty() || path == "." {
             e.inner().to_string()

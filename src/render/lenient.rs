@@ -1,9 +1,10 @@
-//! Decoding builtin plugin configurations the way kustomize's plugins read theirs
-//! (YAML turned into JSON for Go's `encoding/json`): struct field names match
-//! case-insensitively (`Path:` is `path`, `NewTag:` is `newTag`), and a number or
-//! boolean read into a string field becomes its text (`42` is `"42"`, `true` is
-//! `"true"`). [`Lenient`] wraps a `serde_json::Value` as a serde `Deserializer` with
-//! those two rules; everything else is the value's own deserializer.
+//! Decoding configuration the way kustomize's Go code reads it (YAML turned into JSON
+//! for `encoding/json`): `null` leaves a field at its zero value (`""`, `false`, `0`,
+//! empty list or map) rather than failing; for builtin plugin configurations also
+//! struct field names match case-insensitively (`Path:` is `path`, `NewTag:` is
+//! `newTag`) and a number or boolean read into a string field becomes its text (`42`
+//! is `"42"`, `true` is `"true"`). [`Lenient`] wraps a `serde_json::Value` as a serde
+//! `Deserializer` with those rules; everything else is the value's own deserializer.
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
@@ -11,7 +12,29 @@ use serde::de::{
 use serde_json::{Map, Value};
 
 /// A configuration value decoded with Go's JSON leniency.
-pub struct Lenient(pub Value);
+pub struct Lenient {
+    value: Value,
+    /// Plugin configurations: field names fold case, scalars read into strings.
+    plugin: bool,
+}
+
+impl Lenient {
+    /// A builtin plugin configuration: every rule above.
+    pub fn plugin(value: Value) -> Lenient {
+        Lenient {
+            value,
+            plugin: true,
+        }
+    }
+
+    /// A kustomization (whose keys are matched elsewhere): `null` is the zero value.
+    pub fn nulls_as_zero(value: Value) -> Lenient {
+        Lenient {
+            value,
+            plugin: false,
+        }
+    }
+}
 
 /// A number or boolean as Go formats it into a string field.
 fn scalar_text(v: &Value) -> Option<String> {
@@ -22,21 +45,38 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
+macro_rules! zero_for_null {
+    ($($method:ident => $visit:ident($zero:expr)),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+                match self.value {
+                    Value::Null => visitor.$visit($zero),
+                    other => other.$method(visitor),
+                }
+            }
+        )*
+    };
+}
+
 impl<'de> Deserializer<'de> for Lenient {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Array(items) => visitor.visit_seq(Items(items.into_iter())),
-            Value::Object(map) => visitor.visit_map(Entries::new(map)),
+        let plugin = self.plugin;
+        match self.value {
+            Value::Array(items) => visitor.visit_seq(Items(items.into_iter(), plugin)),
+            Value::Object(map) => visitor.visit_map(Entries::new(map, plugin)),
             other => other.deserialize_any(visitor),
         }
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match scalar_text(&self.0) {
+        if self.value.is_null() {
+            return visitor.visit_string(String::new());
+        }
+        match scalar_text(&self.value).filter(|_| self.plugin) {
             Some(text) => visitor.visit_string(text),
-            None => self.0.deserialize_str(visitor),
+            None => self.value.deserialize_str(visitor),
         }
     }
 
@@ -44,23 +84,42 @@ impl<'de> Deserializer<'de> for Lenient {
         self.deserialize_str(visitor)
     }
 
+    zero_for_null! {
+        deserialize_bool => visit_bool(false),
+        deserialize_i8 => visit_i64(0),
+        deserialize_i16 => visit_i64(0),
+        deserialize_i32 => visit_i64(0),
+        deserialize_i64 => visit_i64(0),
+        deserialize_u8 => visit_u64(0),
+        deserialize_u16 => visit_u64(0),
+        deserialize_u32 => visit_u64(0),
+        deserialize_u64 => visit_u64(0),
+        deserialize_f32 => visit_f64(0.0),
+        deserialize_f64 => visit_f64(0.0),
+    }
+
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
+        match self.value {
             Value::Null => visitor.visit_none(),
-            other => visitor.visit_some(Lenient(other)),
+            value => visitor.visit_some(Lenient {
+                value,
+                plugin: self.plugin,
+            }),
         }
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Array(items) => visitor.visit_seq(Items(items.into_iter())),
+        match self.value {
+            Value::Array(items) => visitor.visit_seq(Items(items.into_iter(), self.plugin)),
+            Value::Null => visitor.visit_seq(Items(Vec::new().into_iter(), self.plugin)),
             other => other.deserialize_seq(visitor),
         }
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Object(map) => visitor.visit_map(Entries::new(map)),
+        match self.value {
+            Value::Object(map) => visitor.visit_map(Entries::new(map, self.plugin)),
+            Value::Null => visitor.visit_map(Entries::new(Map::new(), self.plugin)),
             other => other.deserialize_map(visitor),
         }
     }
@@ -71,8 +130,10 @@ impl<'de> Deserializer<'de> for Lenient {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Object(map) => {
+        let plugin = self.plugin;
+        match self.value {
+            Value::Null => visitor.visit_map(Entries::new(Map::new(), plugin)),
+            Value::Object(map) if plugin => {
                 let renamed: Map<String, Value> = map
                     .into_iter()
                     .map(|(k, v)| {
@@ -87,19 +148,20 @@ impl<'de> Deserializer<'de> for Lenient {
                         (key, v)
                     })
                     .collect();
-                visitor.visit_map(Entries::new(renamed))
+                visitor.visit_map(Entries::new(renamed, plugin))
             }
+            Value::Object(map) => visitor.visit_map(Entries::new(map, plugin)),
             other => other.deserialize_struct(name, fields, visitor),
         }
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
+        i128 u128 char bytes byte_buf unit
         unit_struct newtype_struct tuple tuple_struct enum identifier ignored_any
     }
 }
 
-struct Items(std::vec::IntoIter<Value>);
+struct Items(std::vec::IntoIter<Value>, bool);
 
 impl<'de> SeqAccess<'de> for Items {
     type Error = serde_json::Error;
@@ -108,9 +170,10 @@ impl<'de> SeqAccess<'de> for Items {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Self::Error> {
+        let plugin = self.1;
         self.0
             .next()
-            .map(|v| seed.deserialize(Lenient(v)))
+            .map(|value| seed.deserialize(Lenient { value, plugin }))
             .transpose()
     }
 }
@@ -118,13 +181,15 @@ impl<'de> SeqAccess<'de> for Items {
 struct Entries {
     iter: serde_json::map::IntoIter,
     value: Option<Value>,
+    plugin: bool,
 }
 
 impl Entries {
-    fn new(map: Map<String, Value>) -> Entries {
+    fn new(map: Map<String, Value>, plugin: bool) -> Entries {
         Entries {
             iter: map.into_iter(),
             value: None,
+            plugin,
         }
     }
 }
@@ -150,7 +215,10 @@ impl<'de> MapAccess<'de> for Entries {
         seed: V,
     ) -> Result<V::Value, Self::Error> {
         match self.value.take() {
-            Some(v) => seed.deserialize(Lenient(v)),
+            Some(value) => seed.deserialize(Lenient {
+                value,
+                plugin: self.plugin,
+            }),
             None => Err(de::Error::custom("value is missing")),
         }
     }
@@ -179,7 +247,7 @@ mod tests {
 
     #[test]
     fn field_names_fold_case_and_scalars_read_as_text() {
-        let c = Conf::deserialize(Lenient(json!({
+        let c = Conf::deserialize(Lenient::plugin(json!({
             "ImageTag": {"NAME": "nginx", "NewTag": 2},
             "labels": {"On": true, "n": 42, "Keep": "x"},
             "count": 3
@@ -200,6 +268,31 @@ mod tests {
         struct Count {
             count: i64,
         }
-        assert!(Count::deserialize(Lenient(json!({"count": "three"}))).is_err());
+        assert!(Count::deserialize(Lenient::plugin(json!({"count": "three"}))).is_err());
+    }
+
+    #[test]
+    fn null_is_the_zero_value() {
+        #[derive(Deserialize, Debug, PartialEq, Default)]
+        #[serde(default)]
+        struct K {
+            name: String,
+            on: bool,
+            n: i64,
+            list: Vec<String>,
+            map: indexmap::IndexMap<String, String>,
+            opt: Option<String>,
+        }
+        let k = K::deserialize(Lenient::nulls_as_zero(json!({
+            "name": null, "on": null, "n": null, "list": null, "map": {"a": null}, "opt": null
+        })))
+        .unwrap();
+        assert_eq!(k.map.get("a").map(String::as_str), Some(""));
+        assert_eq!(
+            (k.name.as_str(), k.on, k.n, k.list.len(), k.opt),
+            ("", false, 0, 0, None)
+        );
+        // outside plugin configurations a number is not a string
+        assert!(K::deserialize(Lenient::nulls_as_zero(json!({"name": 5}))).is_err());
     }
 }

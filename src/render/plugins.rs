@@ -165,7 +165,7 @@ fn builtin_kind(config: &Value, loader: &Loader) -> Result<String> {
 /// Deserializes a plugin configuration leniently (unknown fields ignored, as kustomize's
 /// non-strict unmarshalling does); failures name the configuration.
 fn configure<T: DeserializeOwned>(config: &Value, loader: &Loader) -> Result<T> {
-    serde_path_to_error::deserialize(super::lenient::Lenient(config.clone())).map_err(|e| {
+    serde_path_to_error::deserialize(super::lenient::Lenient::plugin(config.clone())).map_err(|e| {
         fail(
             loader,
             format!(
