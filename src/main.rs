@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     match kubectl_gitops::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", kubectl_gitops::cli::one_line(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }

@@ -88,3 +88,32 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
     }
 }
+
+/// An error message as the one line it is printed on: line breaks and other control
+/// characters taken from the input (a file name, a YAML value) are written escaped, so
+/// they neither split the line nor reach the terminal raw.
+pub fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.trim_end_matches('\n').chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod one_line_tests {
+    use super::one_line;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(one_line("bad 'a\nb': x\n"), "bad 'a\\nb': x");
+        assert_eq!(one_line("\u{1b}[0m"), "\\u{1b}[0m");
+        assert_eq!(one_line("plain"), "plain");
+    }
+}

@@ -89,19 +89,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     let top_k = builder.top_kustomization.take().unwrap_or_default();
     order::sort(&mut resources, top_k.sort_options.as_ref());
     let build_metadata = top_k.build_metadata.clone().unwrap_or_default();
-    if let Some(bad) = build_metadata.iter().find(|b| {
-        ![
-            "originAnnotations",
-            "managedByLabel",
-            "transformerAnnotations",
-        ]
-        .contains(&b.as_str())
-    }) {
-        return Err(RenderError::transform(
-            &top,
-            format!("buildMetadata option '{bad}' must be one of originAnnotations, managedByLabel, transformerAnnotations"),
-        ));
-    }
+    // kustomize ignores options it does not know.
     let with_origin = build_metadata.iter().any(|b| b == "originAnnotations");
     let with_transformations = build_metadata.iter().any(|b| b == "transformerAnnotations");
     for r in &mut resources {
@@ -752,6 +740,15 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
         origin: origin.to_string(),
         message,
     };
+    // kustomize's reader drops empty documents, `{}` and `[]` included.
+    let empty = match &doc {
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    if empty {
+        return Ok(());
+    }
     if !doc.is_object() {
         return Err(bad(
             "missing Resource metadata: a document is not a mapping".into(),

@@ -166,6 +166,10 @@ fn parse_stream_mode(
     dialect: Dialect,
     mode: Mode,
 ) -> Result<Vec<ParsedDoc>, YamlError> {
+    if let Some(at) = text.find(|c: char| !readable(c)) {
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(YamlError::at(line, "control characters are not allowed"));
+    }
     let mut reindented: Option<String> = None;
     loop {
         let current = reindented.as_deref().unwrap_or(text);
@@ -217,6 +221,8 @@ fn parse_stream_once(
         record_empty: mode != Mode::Plain,
         helm_values: mode == Mode::HelmValues,
         anchors: HashMap::new(),
+        decoded: 0,
+        aliased: 0,
         stack: Vec::new(),
         docs: Vec::new(),
         empty_fields: Vec::new(),
@@ -355,7 +361,12 @@ struct Builder {
     alias_fields: Vec<String>,
     /// Non-canonical number and boolean texts of the current document (resource files).
     raw_scalars: Vec<(String, String)>,
-    anchors: HashMap<usize, Value>,
+    /// Anchored values, with how many nodes each holds.
+    anchors: HashMap<usize, (Value, usize)>,
+    /// Nodes of the current document, and how many of them came through aliases
+    /// (yaml.v3 refuses a document that is mostly alias expansions: a "billion laughs").
+    decoded: usize,
+    aliased: usize,
     stack: Vec<Frame>,
     docs: Vec<ParsedDoc>,
 }
@@ -441,11 +452,16 @@ impl Builder {
                         self.alias_fields.push(p);
                     }
                 }
-                let value = self
+                let (value, nodes) = self
                     .anchors
                     .get(&id)
                     .cloned()
                     .ok_or_else(|| YamlError::at(line, "unknown anchor"))?;
+                self.decoded += nodes;
+                self.aliased += nodes;
+                if excessive_aliasing(self.decoded, self.aliased) {
+                    return Err(YamlError::at(line, "document contains excessive aliasing"));
+                }
                 self.push_value(value, false, line)
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -498,7 +514,8 @@ impl Builder {
                     }
                 }
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    self.anchors
+                        .insert(anchor, (value.clone(), node_count(&value)));
                 }
                 self.push_value(value, false, line)
             }
@@ -531,7 +548,8 @@ impl Builder {
                 Some(Frame::Seq { anchor, items }) => {
                     let value = Value::Array(items);
                     if anchor > 0 {
-                        self.anchors.insert(anchor, value.clone());
+                        self.anchors
+                            .insert(anchor, (value.clone(), node_count(&value)));
                     }
                     self.push_value(value, false, line)
                 }
@@ -550,7 +568,8 @@ impl Builder {
                     }
                     let value = Value::Object(entries);
                     if anchor > 0 {
-                        self.anchors.insert(anchor, value.clone());
+                        self.anchors
+                            .insert(anchor, (value.clone(), node_count(&value)));
                     }
                     self.push_value(value, false, line)
                 }
@@ -560,8 +579,11 @@ impl Builder {
     }
 
     fn push_value(&mut self, value: Value, _unused: bool, line: usize) -> Result<(), YamlError> {
+        self.decoded += 1;
         match self.stack.last_mut() {
             None => {
+                self.decoded = 0;
+                self.aliased = 0;
                 self.docs.push(ParsedDoc {
                     value,
                     empty_fields: std::mem::take(&mut self.empty_fields),
@@ -610,6 +632,40 @@ impl Builder {
             },
         }
     }
+}
+
+/// Characters go-yaml's reader accepts (YAML's printable set plus tab and line breaks).
+fn readable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// How many nodes a value holds (itself included).
+fn node_count(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(items) => items.iter().map(node_count).sum(),
+        Value::Object(map) => map.values().map(node_count).sum(),
+        _ => 0,
+    }
+}
+
+/// yaml.v3's limit on alias expansion: past 100 aliased of 1,000 decoded nodes, the share
+/// of aliased nodes may not exceed 99 % (up to 400,000 nodes), falling to 10 % (from
+/// 4,000,000 nodes on).
+fn excessive_aliasing(decoded: usize, aliased: usize) -> bool {
+    const LOW: f64 = 400_000.0;
+    const HIGH: f64 = 4_000_000.0;
+    if aliased <= 100 || decoded <= 1000 {
+        return false;
+    }
+    let d = decoded as f64;
+    let allowed = if d <= LOW {
+        0.99
+    } else if d >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((d - LOW) / (HIGH - LOW))
+    };
+    aliased as f64 / d > allowed
 }
 
 /// `<<: *a` or `<<: [*a, *b]`: keys not set explicitly are taken from the merged maps,
@@ -1044,6 +1100,24 @@ mod tests {
         let docs = split_documents("a: 1\n---\nb: 2\n--- # c\nc: 3\n").unwrap();
         assert_eq!(docs, vec!["a: 1\n", "b: 2\n", "c: 3\n"]);
         assert!(split_documents("a: 1\n--- foo\nb: 2\n").is_err());
+    }
+
+    /// kubectl runs out of memory on this in a resource file (its kyaml reader has no
+    /// limit); we refuse it like yaml.v3 refuses it in a kustomization file.
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut text = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        let mut prev = 'a';
+        for name in "bcdefghi".chars() {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+            prev = name;
+        }
+        let err = parse_resource_file(&text).unwrap_err();
+        assert!(err.message.contains("excessive aliasing"), "{err}");
+        // ordinary reuse of anchors is fine
+        let ok = "base: &b {x: 1}\none: *b\ntwo: *b\n";
+        assert!(parse_resource_file(ok).is_ok());
     }
 
     #[test]
