@@ -18,11 +18,64 @@ pub struct TargetSelector {
     annotations: Option<LabelSelector>,
 }
 
+/// A Go (RE2) pattern in the syntax of the `regex` crate: RE2 reads a `{` that does
+/// not start a repetition (`{2}`, `{2,}`, `{2,5}`) as a literal brace, as in `${VAR}`,
+/// where the crate would refuse the pattern.
+pub fn go_pattern(re: &str) -> String {
+    let bytes = re.as_bytes();
+    let mut out = String::with_capacity(re.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\\' && i + 1 < bytes.len() {
+            // an escape: copy it and the (possibly multi-byte) character it escapes
+            let next = re[i + 1..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&re[i..i + 1 + next]);
+            i += 1 + next;
+            continue;
+        }
+        if c == b'{' && !is_repetition(&re[i..]) {
+            out.push_str("\\{");
+        } else if c == b'}' && !closes_repetition(&re[..i]) {
+            out.push_str("\\}");
+        } else {
+            let ch = re[i..].chars().next().unwrap_or('\0');
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether `s` (starting at a `{`) begins with `{n}`, `{n,}` or `{n,m}`.
+fn is_repetition(s: &str) -> bool {
+    let Some(end) = s.find('}') else {
+        return false;
+    };
+    let body = &s[1..end];
+    let (min, max) = body.split_once(',').unwrap_or((body, "0"));
+    !min.is_empty()
+        && min.bytes().all(|b| b.is_ascii_digit())
+        && max.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether the `}` after `before` closes a repetition.
+fn closes_repetition(before: &str) -> bool {
+    match before.rfind('{') {
+        Some(open) if !before[open..].contains('}') && !before[..open].ends_with('\\') => {
+            is_repetition(&format!("{}}}", &before[open..]))
+        }
+        _ => false,
+    }
+}
+
 fn anchored(re: &str) -> Result<Option<Regex>, String> {
     if re.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{re})$"))
+    Regex::new(&format!("^(?:{})$", go_pattern(re)))
         .map(Some)
         .map_err(|e| format!("invalid regular expression '{re}': {e}"))
 }
@@ -183,6 +236,21 @@ fn parse_requirement(p: &str) -> Option<Requirement> {
         });
     }
     Some(Requirement::Exists(p.to_string()))
+}
+
+#[cfg(test)]
+mod go_pattern_tests {
+    use super::go_pattern;
+
+    #[test]
+    fn braces_that_are_not_repetitions_are_literal() {
+        assert_eq!(go_pattern("${VAR}"), "$\\{VAR\\}");
+        assert_eq!(go_pattern("a{2}b{1,}c{1,3}"), "a{2}b{1,}c{1,3}");
+        assert_eq!(go_pattern("x{,3}"), "x\\{,3\\}");
+        assert_eq!(go_pattern("\\{a}"), "\\{a\\}");
+        assert_eq!(go_pattern("é{2}ö{"), "é{2}ö\\{");
+        assert!(regex::Regex::new(&go_pattern("app-${ENV}-web")).is_ok());
+    }
 }
 
 #[cfg(test)]
