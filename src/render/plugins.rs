@@ -1224,6 +1224,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Runs one transformer configuration with the builtin field specs and no schema.
+    fn run(m: &mut ResMap, config: &Value) -> Result<()> {
+        transform(
+            m,
+            config,
+            &TransformerConfig::builtin(),
+            &loader(),
+            &PatchSchema::default(),
+        )
+    }
+
     fn loader() -> Loader {
         Loader {
             root: std::path::PathBuf::from("/nonexistent"),
@@ -1280,24 +1291,10 @@ mod tests {
     fn external_and_unknown_plugins_fail() {
         let mut m = resmap(vec![]);
         let ext = json!({"apiVersion": "example.com/v1", "kind": "Foo", "metadata": {"name": "x"}});
-        let err = transform(
-            &mut m,
-            &ext,
-            &TransformerConfig::builtin(),
-            &loader(),
-            &PatchSchema::default(),
-        )
-        .unwrap_err();
+        let err = run(&mut m, &ext).unwrap_err();
         assert!(err.to_string().contains("external plugins disabled"));
         let unknown = json!({"apiVersion": "builtin", "kind": "Nope", "metadata": {"name": "x"}});
-        let err = transform(
-            &mut m,
-            &unknown,
-            &TransformerConfig::builtin(),
-            &loader(),
-            &PatchSchema::default(),
-        )
-        .unwrap_err();
+        let err = run(&mut m, &unknown).unwrap_err();
         assert!(err.to_string().contains("Nope.builtin.[noGrp]"));
     }
 
@@ -1309,14 +1306,7 @@ mod tests {
         ]);
         let c = json!({"apiVersion": "builtin", "kind": "NamespaceTransformer",
             "metadata": {"name": "n", "namespace": "new"}, "unsetOnly": true});
-        transform(
-            &mut m,
-            &c,
-            &TransformerConfig::builtin(),
-            &loader(),
-            &PatchSchema::default(),
-        )
-        .unwrap();
+        run(&mut m, &c).unwrap();
         assert_eq!(m.get(0).namespace(), "old");
         assert_eq!(m.get(1).namespace(), "new");
     }
@@ -1327,14 +1317,7 @@ mod tests {
         let mut m = resmap(vec![obj.clone()]);
         let c = json!({"apiVersion": "builtin", "kind": "LabelTransformer",
             "metadata": {"name": "l"}, "labels": {"a": "b"}});
-        transform(
-            &mut m,
-            &c,
-            &TransformerConfig::builtin(),
-            &loader(),
-            &PatchSchema::default(),
-        )
-        .unwrap();
+        run(&mut m, &c).unwrap();
         assert_eq!(m.get(0).obj, obj);
     }
 
