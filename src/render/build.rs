@@ -94,6 +94,13 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     let with_transformations = build_metadata.iter().any(|b| b == "transformerAnnotations");
     for r in &mut resources {
         strip_build_metadata(&mut r.obj);
+        for (field, original, text) in std::mem::take(&mut r.scalar_ids) {
+            if let Some(Value::Object(meta)) = r.obj.get_mut("metadata") {
+                if meta.get(field).and_then(Value::as_str) == Some(text.as_str()) {
+                    meta.insert(field.to_string(), original);
+                }
+            }
+        }
         if let Some(source) = r.source.as_ref().filter(|_| with_origin) {
             super::resource::set_at(
                 &mut r.obj,
@@ -731,7 +738,7 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
 
 fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Result<()> {
     let parse::ParsedDoc {
-        value: doc,
+        value: mut doc,
         empty_fields,
         raw_scalars,
         ..
@@ -784,6 +791,23 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
             return Ok(());
         }
     }
+    // kustomize reads a name or namespace written as a number or boolean (`name: 2024`)
+    // by its text, and prints it as written unless a transformer changed it.
+    let mut scalar_ids = Vec::new();
+    if let Some(Value::Object(meta)) = doc.get_mut("metadata") {
+        for field in ["name", "namespace"] {
+            if let Some(v @ (Value::Number(_) | Value::Bool(_))) = meta.get_mut(field) {
+                let pointer = format!("/metadata/{field}");
+                let text = raw_scalars
+                    .iter()
+                    .find(|(p, _)| *p == pointer)
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_else(|| super::replacements::scalar_text(v));
+                scalar_ids.push((field, v.clone(), text.clone()));
+                *v = Value::String(text);
+            }
+        }
+    }
     if kind.is_empty() {
         return Err(bad(format!(
             "missing kind in object (metadata.name '{}')",
@@ -798,6 +822,7 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
     let mut r = Resource::new(doc, origin);
     r.empty_fields = empty_fields;
     r.raw_scalars = raw_scalars;
+    r.scalar_ids = scalar_ids;
     out.push(r);
     Ok(())
 }

@@ -221,6 +221,9 @@ pub struct Resource {
     /// Numbers and booleans whose source text differs from JSON's (`1.50`), as
     /// (JSON pointer, text); see `ParsedDoc::raw_scalars`.
     pub raw_scalars: Vec<(String, String)>,
+    /// `metadata.name`/`namespace` written as a number or boolean: the field, the value
+    /// as written and the text the build reads it as (restored if still that text).
+    pub scalar_ids: Vec<(&'static str, Value, String)>,
     /// Names of the `vars` bound to this object (their values are read from it).
     pub ref_vars: Vec<String>,
     /// Made by a ConfigMap or Secret generator (kustomize marks those with build
@@ -247,6 +250,7 @@ impl Resource {
             generated: false,
             ref_vars: Vec::new(),
             raw_scalars: Vec::new(),
+            scalar_ids: Vec::new(),
             transformations: Vec::new(),
         }
     }
