@@ -322,9 +322,8 @@ pub fn fix(resources: &mut ResMap, table: &[NameBackRefs]) -> Result<(), String>
             blank_subject_namespace(&r.obj, &f.id)?;
         }
     }
-    if by_prev_name.is_empty() {
-        return Ok(());
-    }
+    // Even with nothing renamed every reference field is visited: kustomize checks that
+    // map-valued ones (RoleBinding subjects, ...) have a name.
     for (ri, r) in resources.iter_mut().enumerate() {
         let org_gvk = r.org_id().gvk;
         let rows: Vec<(&TargetGvk, &FieldSpec)> = table

@@ -166,7 +166,13 @@ fn parse_stream_mode(
     dialect: Dialect,
     mode: Mode,
 ) -> Result<Vec<ParsedDoc>, YamlError> {
-    if let Some(at) = text.find(|c: char| !readable(c)) {
+    let plain_ascii = text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\t' | b'\r'));
+    if let Some(at) = (!plain_ascii)
+        .then(|| text.find(|c: char| !readable(c)))
+        .flatten()
+    {
         let line = text[..at].matches('\n').count() + 1;
         return Err(YamlError::at(line, "control characters are not allowed"));
     }
