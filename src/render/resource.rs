@@ -70,70 +70,174 @@ impl Gvk {
         is_cluster_scoped(&self.group, &self.version, &self.kind)
             || CUSTOM_SCHEMA.with(|c| {
                 c.borrow().as_ref().is_some_and(|s| {
-                    let api_version = self.api_version();
-                    !super::openapi::scope_is_precomputed(&api_version, &self.kind)
-                        && s.declares_cluster_scoped(&api_version, &self.kind)
+                    !is_builtin_kind(&self.group, &self.version, &self.kind)
+                        && s.declares_cluster_scoped(&self.api_version(), &self.kind)
                 })
             })
     }
 }
 
-fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
-    const V1_V1BETA1: &[&str] = &["v1", "v1beta1"];
-    let table: &[(&str, &[&str], &[&str])] = &[
-        (
-            "admissionregistration.k8s.io",
-            V1_V1BETA1,
-            &[
-                "MutatingWebhookConfiguration",
-                "ValidatingWebhookConfiguration",
-            ],
-        ),
-        (
-            "apiextensions.k8s.io",
-            V1_V1BETA1,
-            &["CustomResourceDefinition"],
-        ),
-        ("apiregistration.k8s.io", V1_V1BETA1, &["APIService"]),
-        (
-            "certificates.k8s.io",
-            V1_V1BETA1,
-            &["CertificateSigningRequest"],
-        ),
-        (
-            "flowcontrol.apiserver.k8s.io",
-            &["v1beta1"],
-            &["FlowSchema", "PriorityLevelConfiguration"],
-        ),
-        ("networking.k8s.io", V1_V1BETA1, &["IngressClass"]),
-        ("node.k8s.io", V1_V1BETA1, &["RuntimeClass"]),
-        ("policy", &["v1beta1"], &["PodSecurityPolicy"]),
-        (
-            "rbac.authorization.k8s.io",
-            V1_V1BETA1,
-            &["ClusterRole", "ClusterRoleBinding"],
-        ),
-        ("scheduling.k8s.io", V1_V1BETA1, &["PriorityClass"]),
-        (
-            "storage.k8s.io",
-            V1_V1BETA1,
-            &["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"],
-        ),
-        (
-            "",
-            &["v1"],
-            &[
-                "ComponentStatus",
-                "Namespace",
-                "Node",
-                "NodeProxyOptions",
-                "PersistentVolume",
-            ],
-        ),
-    ];
-    table
+const V1_V1BETA1: &[&str] = &["v1", "v1beta1"];
+
+/// The kinds of the Kubernetes 1.21.2 schema kustomize embeds, by group and versions (its
+/// `precomputedIsNamespaceScoped` table).
+const BUILTIN_KINDS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "admissionregistration.k8s.io",
+        V1_V1BETA1,
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+        ],
+    ),
+    (
+        "apiextensions.k8s.io",
+        V1_V1BETA1,
+        &["CustomResourceDefinition"],
+    ),
+    ("apiregistration.k8s.io", V1_V1BETA1, &["APIService"]),
+    (
+        "apps",
+        &["v1"],
+        &[
+            "ControllerRevision",
+            "DaemonSet",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+        ],
+    ),
+    (
+        "autoscaling",
+        &["v1"],
+        &["HorizontalPodAutoscaler", "Scale"],
+    ),
+    (
+        "autoscaling",
+        &["v2beta1", "v2beta2"],
+        &["HorizontalPodAutoscaler"],
+    ),
+    ("batch", &["v1"], &["CronJob", "Job"]),
+    ("batch", &["v1beta1"], &["CronJob"]),
+    (
+        "certificates.k8s.io",
+        V1_V1BETA1,
+        &["CertificateSigningRequest"],
+    ),
+    ("coordination.k8s.io", V1_V1BETA1, &["Lease"]),
+    ("discovery.k8s.io", V1_V1BETA1, &["EndpointSlice"]),
+    ("events.k8s.io", V1_V1BETA1, &["Event"]),
+    ("extensions", &["v1beta1"], &["Ingress"]),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        &["v1beta1"],
+        &["FlowSchema", "PriorityLevelConfiguration"],
+    ),
+    (
+        "networking.k8s.io",
+        &["v1"],
+        &["Ingress", "IngressClass", "NetworkPolicy"],
+    ),
+    (
+        "networking.k8s.io",
+        &["v1beta1"],
+        &["Ingress", "IngressClass"],
+    ),
+    ("node.k8s.io", V1_V1BETA1, &["RuntimeClass"]),
+    ("policy", &["v1"], &["PodDisruptionBudget"]),
+    (
+        "policy",
+        &["v1beta1"],
+        &["PodDisruptionBudget", "PodSecurityPolicy"],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        V1_V1BETA1,
+        &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"],
+    ),
+    ("scheduling.k8s.io", V1_V1BETA1, &["PriorityClass"]),
+    (
+        "storage.k8s.io",
+        &["v1"],
+        &["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"],
+    ),
+    (
+        "storage.k8s.io",
+        &["v1beta1"],
+        &[
+            "CSIDriver",
+            "CSINode",
+            "CSIStorageCapacity",
+            "StorageClass",
+            "VolumeAttachment",
+        ],
+    ),
+    (
+        "",
+        &["v1"],
+        &[
+            "ComponentStatus",
+            "ConfigMap",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "Namespace",
+            "Node",
+            "NodeProxyOptions",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Pod",
+            "PodAttachOptions",
+            "PodExecOptions",
+            "PodPortForwardOptions",
+            "PodProxyOptions",
+            "PodTemplate",
+            "ReplicationController",
+            "ResourceQuota",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+            "ServiceProxyOptions",
+        ],
+    ),
+];
+
+/// The kinds of [`BUILTIN_KINDS`] that are cluster-scoped, sorted (searched in halves:
+/// the check runs for every id comparison).
+const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "NodeProxyOptions",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+/// Whether kustomize knows this kind's scope without a schema (exact group and version).
+pub fn is_builtin_kind(group: &str, version: &str, kind: &str) -> bool {
+    BUILTIN_KINDS
         .iter()
         .any(|(g, vs, ks)| *g == group && vs.contains(&version) && ks.contains(&kind))
+}
+
+fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
+    CLUSTER_SCOPED_KINDS.binary_search(&kind).is_ok() && is_builtin_kind(group, version, kind)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -431,5 +535,6 @@ mod tests {
                 .is_cluster_scoped()
         );
         assert!(!Gvk::from_api_version("example.com/v1", "Namespace").is_cluster_scoped());
+        assert!(CLUSTER_SCOPED_KINDS.windows(2).all(|w| w[0] < w[1]));
     }
 }
