@@ -11,6 +11,18 @@ pub struct Resolved {
     pub namespaced: bool,
 }
 
+impl Resolved {
+    /// The namespace requests about `obj` go to: its own for a namespaced kind, none
+    /// for a cluster-scoped one.
+    pub fn namespace_of(&self, obj: &super::objects::ObjectRef) -> String {
+        if self.namespaced {
+            obj.namespace.clone()
+        } else {
+            String::new()
+        }
+    }
+}
+
 impl Cluster {
     /// Resolves a kind; `Ok(None)` when the cluster does not know it.
     pub async fn resolve(&self, gvk: &Gvk) -> Result<Option<Resolved>, ClusterError> {

@@ -319,11 +319,7 @@ pub async fn snapshot(
     for (i, (obj, res)) in prepared.iter().enumerate() {
         let Some(res) = res else { continue };
         let r = ObjectRef::of(obj);
-        let ns = if res.namespaced {
-            r.namespace.clone()
-        } else {
-            String::new()
-        };
+        let ns = res.namespace_of(&r);
         groups
             .entry((
                 res.resource.group.clone(),

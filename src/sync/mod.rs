@@ -369,11 +369,7 @@ async fn preflight(
     for (obj, res) in objects.iter().zip(resolved) {
         let Some(res) = res else { continue };
         let r = ObjectRef::of(obj);
-        let ns = if res.namespaced {
-            r.namespace.clone()
-        } else {
-            String::new()
-        };
+        let ns = res.namespace_of(&r);
         if seen.insert((
             res.resource.group.clone(),
             res.resource.plural.clone(),
