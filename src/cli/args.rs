@@ -93,9 +93,22 @@ pub struct SyncArgs {
     /// How long to wait for health (e.g. 90s, 5m).
     #[arg(long, default_value = "5m", value_parser = super::env::parse_duration)]
     pub timeout: std::time::Duration,
-    /// Take over fields another field manager owns.
+    /// Refuse fields another field manager owns instead of taking them back (by default
+    /// Git wins and every field taken back is reported).
     #[arg(long)]
+    pub respect_managers: bool,
+    /// Accepted for compatibility: taking conflicting fields back is the default now.
+    #[arg(long, hide = true)]
     pub force_conflicts: bool,
+    /// Take over an inventory another repository or env path recorded as its own.
+    #[arg(long)]
+    pub adopt: bool,
+    /// With --prune: prune even when the render holds no objects at all.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// With --prune: also prune Namespaces and CRDs (which deletes everything in them).
+    #[arg(long)]
+    pub prune_cascading: bool,
     /// Delete and recreate objects whose change touches an immutable field.
     #[arg(long)]
     pub force_replace: bool,
@@ -111,8 +124,8 @@ pub struct SyncArgs {
     /// Keep converging: re-render and re-apply every --interval until interrupted.
     #[arg(long)]
     pub watch: bool,
-    /// Interval of --watch (e.g. 30s, 5m).
-    #[arg(long, default_value = "30s", value_parser = super::env::parse_duration)]
+    /// Interval of --watch (e.g. 30s, 5m; at least 1s).
+    #[arg(long, default_value = "30s", value_parser = super::env::parse_interval)]
     pub interval: std::time::Duration,
 }
 

@@ -18,6 +18,8 @@ pub fn run(args: DiffArgs, root_flag: Option<&Path>, color: bool) -> Result<Exit
             concurrency: args.concurrency,
             ignore: env.ignore.clone(),
             applyset: Some(ApplySet::for_env(&env.name, &cluster.default_namespace)),
+            source: env.source(),
+            prune_cascading: false,
         };
         Ok::<_, CliError>(diff::compute(&cluster, desired, &options).await?)
     })?;

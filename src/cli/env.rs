@@ -79,6 +79,36 @@ impl Env {
         Some(if dirty { format!("{head}+dirty") } else { head })
     }
 
+    /// Where this env comes from, recorded on its inventory: the repository's identity
+    /// (its `origin` URL without credentials, else its local path) and the env's
+    /// directory relative to the root.
+    pub fn source(&self) -> crate::cluster::applyset::Source {
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        let dir = self.dir.canonicalize().unwrap_or_else(|_| self.dir.clone());
+        let path = match dir.strip_prefix(&root) {
+            Ok(p) if p.as_os_str().is_empty() => ".".to_string(),
+            Ok(p) => p.to_string_lossy().to_string(),
+            Err(_) => dir.to_string_lossy().to_string(),
+        };
+        let origin = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(["config", "--get", "remote.origin.url"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .filter(|s| !s.is_empty());
+        let repo = match origin {
+            Some(url) => normalize_repo_url(&url),
+            None => format!("file://{}", root.display()),
+        };
+        crate::cluster::applyset::Source { repo, path }
+    }
+
     /// Connects and checks the binding.
     pub async fn connect(&self, flags: &ClusterFlags) -> Result<Cluster, CliError> {
         let mut args = connect_args(flags);
@@ -109,6 +139,39 @@ pub fn effective_build_flags(
     }
 }
 
+/// One identity for the forms a repository URL takes: `git@host:org/repo.git`,
+/// `ssh://git@host/org/repo`, `https://user:token@host/org/repo.git` all become
+/// `host/org/repo` (credentials never recorded).
+pub fn normalize_repo_url(url: &str) -> String {
+    let mut u = url.trim().to_string();
+    for scheme in ["https://", "http://", "ssh://", "git://", "git+ssh://"] {
+        if let Some(rest) = u.strip_prefix(scheme) {
+            u = rest.to_string();
+            break;
+        }
+    }
+    if u.starts_with("file://") || u.starts_with('/') {
+        return u.trim_end_matches('/').to_string();
+    }
+    // credentials or user before the host
+    let (host_part, path_part) = match u.find('/') {
+        Some(i) => (u[..i].to_string(), u[i..].to_string()),
+        None => (u.clone(), String::new()),
+    };
+    let host_part = host_part.rsplit('@').next().unwrap_or("").to_string();
+    // scp-like `host:org/repo`
+    let (host, path) = match host_part.split_once(':') {
+        Some((h, p)) if !p.chars().all(|c| c.is_ascii_digit()) => {
+            (h.to_string(), format!("/{p}{path_part}"))
+        }
+        Some((h, _port)) => (h.to_string(), path_part),
+        None => (host_part, path_part),
+    };
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    format!("{}{}", host.to_lowercase(), path)
+}
+
 pub fn connect_args(flags: &ClusterFlags) -> cluster::ConnectArgs {
     cluster::ConnectArgs {
         kubeconfig: flags.kubeconfig.clone(),
@@ -125,6 +188,15 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .worker_threads(2)
         .enable_all()
         .build()?)
+}
+
+/// Parses a `--watch` interval: a duration of at least one second.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < Duration::from_secs(1) {
+        return Err(format!("interval '{s}' is too short (at least 1s)"));
+    }
+    Ok(d)
 }
 
 /// Parses `30s`, `5m`, `1h`, `1h30m` or plain seconds.
@@ -158,6 +230,29 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repository_urls_have_one_identity() {
+        for url in [
+            "git@github.com:acme/shop.git",
+            "ssh://git@github.com/acme/shop",
+            "https://user:token@GitHub.com/acme/shop.git",
+            "https://github.com/acme/shop/",
+        ] {
+            assert_eq!(normalize_repo_url(url), "github.com/acme/shop", "{url}");
+        }
+        assert_eq!(
+            normalize_repo_url("ssh://git@host:2222/a/b.git"),
+            "host/a/b"
+        );
+    }
+
+    #[test]
+    fn intervals_under_a_second_are_refused() {
+        assert!(parse_interval("0s").is_err());
+        assert!(parse_interval("0").is_err());
+        assert_eq!(parse_interval("1s").unwrap(), Duration::from_secs(1));
+    }
 
     #[test]
     fn durations() {

@@ -23,6 +23,8 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
             concurrency: args.concurrency,
             ignore: env.ignore.clone(),
             applyset: Some(set.clone()),
+            source: env.source(),
+            prune_cascading: false,
         };
         let report = diff::compute(&cluster, desired, &options).await?;
         let mut rows = Vec::new();

@@ -29,11 +29,15 @@ pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliErro
         let options = SyncOptions {
             env: env.name.clone(),
             applyset: ApplySet::for_env(&env.name, &cluster.default_namespace),
+            source: env.source(),
+            adopt: args.adopt,
             prune: args.prune,
+            allow_empty: args.allow_empty,
+            prune_cascading: args.prune_cascading,
             dry_run: args.dry_run,
             wait: !args.no_wait,
             timeout: args.timeout,
-            force_conflicts: args.force_conflicts,
+            respect_managers: args.respect_managers,
             force_replace: args.force_replace,
             concurrency: args.concurrency,
             ignore: env.ignore.clone(),
@@ -106,7 +110,24 @@ fn text(report: &SyncReport, env: &str, waited: bool) -> String {
         } else {
             format!("  (drift fixed: {})", o.healed.join(" "))
         };
-        let _ = writeln!(out, "{verb}{:<9} {}{healed}", o.action.label(), o.object);
+        let why = if o.action == Action::LeftOver && !o.reason.is_empty() {
+            format!("  ({})", o.reason)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{verb}{:<9} {}{healed}{why}",
+            o.action.label(),
+            o.object
+        );
+        for t in &o.taken_over {
+            let _ = writeln!(
+                out,
+                "          took {} back from manager {:?}",
+                t.field, t.manager
+            );
+        }
     }
     for o in report.objects.iter().filter(|o| {
         !matches!(o.health, crate::sync::health::Health::Healthy) && o.action != Action::Pruned

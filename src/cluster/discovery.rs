@@ -12,6 +12,26 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// A kind the cluster does not serve yet (its CRD is in the same render), with the
+    /// scope that CRD declares.
+    pub fn unserved(obj: &super::objects::ObjectRef, namespaced: bool) -> Resolved {
+        let api_version = if obj.group.is_empty() {
+            obj.version.clone()
+        } else {
+            format!("{}/{}", obj.group, obj.version)
+        };
+        Resolved {
+            resource: ApiResource {
+                group: obj.group.clone(),
+                version: obj.version.clone(),
+                api_version,
+                kind: obj.kind.clone(),
+                plural: String::new(),
+            },
+            namespaced,
+        }
+    }
+
     /// The namespace requests about `obj` go to: its own for a namespaced kind, none
     /// for a cluster-scoped one.
     pub fn namespace_of(&self, obj: &super::objects::ObjectRef) -> String {

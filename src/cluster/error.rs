@@ -28,6 +28,10 @@ pub enum ClusterError {
     #[error("invalid {object}: {message}")]
     Invalid { object: String, message: String },
 
+    /// A safety rule refused the operation before anything changed.
+    #[error("{0}")]
+    Refused(String),
+
     #[error("cannot {verb} {object}: {message}")]
     Api {
         verb: String,

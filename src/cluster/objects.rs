@@ -111,24 +111,26 @@ impl Cluster {
             .map_err(|e| self.err(e, if dry_run { "dry-run apply" } else { "apply" }, &obj))
     }
 
-    /// Objects of one kind carrying `label_selector`, in every namespace (or cluster-wide),
-    /// metadata only (apiVersion, kind, metadata): enough to know what exists.
+    /// Objects of one kind carrying `label_selector` in `namespace` (cluster-wide for a
+    /// cluster-scoped kind), metadata only (apiVersion, kind, metadata): enough to know
+    /// what exists.
     pub async fn list(
         &self,
         resolved: &Resolved,
+        namespace: &str,
         label_selector: &str,
     ) -> Result<Vec<Value>, ClusterError> {
         self.limiter.acquire().await;
         tracing::debug!(
-            "LIST (metadata) {} -l {label_selector}",
+            "LIST (metadata) {} in {namespace:?} -l {label_selector}",
             resolved.resource.kind
         );
-        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resolved.resource);
+        let api = self.api(resolved, namespace);
         let what = ObjectRef {
             group: resolved.resource.group.clone(),
             version: resolved.resource.version.clone(),
             kind: resolved.resource.kind.clone(),
-            namespace: String::new(),
+            namespace: namespace.to_string(),
             name: format!("(label {label_selector})"),
         };
         api.list_metadata(&ListParams::default().labels(label_selector))
@@ -194,6 +196,40 @@ impl Cluster {
         {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(self.err(e, "delete", obj)),
+        }
+    }
+}
+
+impl Cluster {
+    /// Deletes exactly the object with this uid (a precondition: an object recreated
+    /// under the same name since it was read is left alone); gone already is fine.
+    pub async fn delete_exact(
+        &self,
+        resolved: &Resolved,
+        obj: &ObjectRef,
+        uid: &str,
+    ) -> Result<(), ClusterError> {
+        self.limiter.acquire().await;
+        tracing::info!("DELETE {obj} (uid {uid})");
+        let mut params = DeleteParams::background();
+        if !uid.is_empty() {
+            params = params.preconditions(kube::api::Preconditions {
+                uid: Some(uid.to_string()),
+                resource_version: None,
+            });
+        }
+        match self
+            .api(resolved, &obj.namespace)
+            .delete(&obj.name, &params)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                tracing::info!("not pruning {obj}: it was recreated since it was read");
+                Ok(())
+            }
             Err(e) => Err(self.err(e, "delete", obj)),
         }
     }

@@ -15,7 +15,7 @@ use crate::cluster::{self, Cluster, ClusterError, ObjectRef, Resolved};
 use futures::stream::{self, StreamExt};
 use ignore::IgnoreRules;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 /// What kind of drift an object has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -55,6 +55,8 @@ pub struct ObjectDiff {
     pub desired: Option<Value>,
     /// JSON pointers of the fields that differ.
     pub changed: Vec<String>,
+    /// Why this drift deserves attention beyond its class (e.g. a prune that cascades).
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -78,6 +80,10 @@ pub struct DiffOptions {
     pub ignore: IgnoreRules,
     /// The env's inventory; members get its label and leftovers show as `prune`.
     pub applyset: Option<ApplySet>,
+    /// Where the env comes from; an inventory of another source is refused.
+    pub source: applyset::Source,
+    /// Whether pruning a Namespace or a CRD is allowed (`--prune-cascading`).
+    pub prune_cascading: bool,
 }
 
 /// Prepares rendered objects for the cluster: inventory label, default namespace.
@@ -88,13 +94,17 @@ pub async fn prepare(
     desired: Vec<Value>,
     applyset: Option<&ApplySet>,
 ) -> Result<Vec<(Value, Option<Resolved>)>, ClusterError> {
-    let crds: HashSet<(String, String)> = desired
+    // Kinds defined by CRDs in the same render, with the scope their CRD declares.
+    let crds: std::collections::HashMap<(String, String), bool> = desired
         .iter()
         .filter(|o| o.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition"))
         .map(|o| {
             (
-                crate::render::resource::str_at(o, &["spec", "group"]).to_string(),
-                crate::render::resource::str_at(o, &["spec", "names", "kind"]).to_string(),
+                (
+                    crate::render::resource::str_at(o, &["spec", "group"]).to_string(),
+                    crate::render::resource::str_at(o, &["spec", "names", "kind"]).to_string(),
+                ),
+                crate::render::resource::str_at(o, &["spec", "scope"]) != "Cluster",
             )
         })
         .collect();
@@ -108,22 +118,18 @@ pub async fn prepare(
         match &resolved {
             Some(res) => cluster::place(&mut obj, res, &cluster.default_namespace),
             None => {
-                if !crds.contains(&(r.group.clone(), r.kind.clone())) {
+                let Some(&namespaced) = crds.get(&(r.group.clone(), r.kind.clone())) else {
                     return Err(ClusterError::UnknownKind {
                         kind: r.kind.clone(),
                         api_version: crate::render::resource::str_at(&obj, &["apiVersion"])
                             .to_string(),
                         object: r.to_string(),
                     });
-                }
-                // namespaced is the common case for custom resources
-                if crate::render::resource::str_at(&obj, &["metadata", "namespace"]).is_empty() {
-                    crate::render::resource::set_at(
-                        &mut obj,
-                        &["metadata", "namespace"],
-                        Value::String(cluster.default_namespace.clone()),
-                    );
-                }
+                };
+                // The scope the CRD in Git declares (the cluster confirms it once the CRD
+                // is established).
+                let guess = Resolved::unserved(&r, namespaced);
+                cluster::place(&mut obj, &guess, &cluster.default_namespace);
             }
         }
         out.push((obj, resolved));
@@ -138,20 +144,11 @@ pub async fn compute(
     options: &DiffOptions,
 ) -> Result<DiffReport, ClusterError> {
     let prepared = prepare(cluster, desired, options.applyset.as_ref()).await?;
-    let keys: HashSet<(String, String, String, String)> = prepared
-        .iter()
-        .map(|(o, _)| {
-            let r = ObjectRef::of(o);
-            (r.group, r.kind, r.namespace, r.name)
-        })
-        .collect();
-    let group_kinds: BTreeSet<(String, String)> = prepared
-        .iter()
-        .map(|(o, _)| {
-            let r = ObjectRef::of(o);
-            (r.group, r.kind)
-        })
-        .collect();
+    let keys = identities(prepared.iter().map(|(o, _)| o));
+    if let Some(set) = &options.applyset {
+        applyset::check_collision(set, prepared.iter().map(|(o, _)| o))
+            .map_err(ClusterError::Refused)?;
+    }
 
     let known = snapshot(cluster, &prepared, options.concurrency).await;
     let results: Vec<(usize, Result<ObjectDiff, ClusterError>)> =
@@ -172,9 +169,22 @@ pub async fn compute(
         report.objects.push(r?);
     }
 
-    if let Some(set) = &options.applyset {
-        for leftover in leftovers(cluster, set, &keys, &group_kinds).await? {
+    // The inventory: read after the objects (a denial names the first object), and
+    // only ours, from this source, is used to find leftovers.
+    let parent = match &options.applyset {
+        Some(set) => {
+            let (_, live) = cluster.applyset_parent(set).await?;
+            applyset::check_owner(set, live.as_ref(), &options.source, false)
+                .map_err(ClusterError::Refused)?;
+            live
+        }
+        None => None,
+    };
+    if let (Some(set), Some(parent)) = (&options.applyset, &parent) {
+        let scope = applyset::Scope::of(parent);
+        for leftover in leftovers(cluster, set, &scope, &keys).await? {
             let object = ObjectRef::of(&leftover);
+            let note = prune_guard(&leftover, options.prune_cascading);
             let mut live = leftover;
             normalize::normalize(&mut live);
             report.objects.push(ObjectDiff {
@@ -183,43 +193,103 @@ pub async fn compute(
                 live: Some(live),
                 desired: None,
                 changed: Vec::new(),
+                note,
             });
         }
     }
     Ok(report)
 }
 
-/// Inventory members on the cluster that are not in `keys`.
+/// An object's identity across versions: group, kind, namespace, name.
+pub type Identity = (String, String, String, String);
+
+/// The identities of prepared objects.
+pub fn identities<'a>(objects: impl Iterator<Item = &'a Value>) -> HashSet<Identity> {
+    objects
+        .map(|o| {
+            let r = ObjectRef::of(o);
+            (r.group, r.kind, r.namespace, r.name)
+        })
+        .collect()
+}
+
+/// Annotation on a live Namespace or CRD that allows pruning it without
+/// `--prune-cascading`.
+pub const PRUNE_ANNOTATION: &str = "kubectl-gitops.io/prune";
+
+/// Why pruning `live` needs more than `--prune`: a Namespace (everything in it goes too) or
+/// a CustomResourceDefinition (every custom resource of it goes too), unless
+/// `--prune-cascading` or its own `kubectl-gitops.io/prune: allow` says so.
+pub fn prune_guard(live: &Value, cascading: bool) -> Option<String> {
+    let r = ObjectRef::of(live);
+    let what = match (r.group.as_str(), r.kind.as_str()) {
+        ("", "Namespace") => "deletes every object in the namespace",
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+            "deletes every custom resource of this kind"
+        }
+        _ => return None,
+    };
+    let allowed = cascading
+        || crate::render::resource::str_at(live, &["metadata", "annotations", PRUNE_ANNOTATION])
+            == "allow";
+    Some(if allowed {
+        format!("cascading prune: {what}")
+    } else {
+        format!(
+            "cascading prune ({what}): kept unless --prune-cascading or the annotation {PRUNE_ANNOTATION}=allow"
+        )
+    })
+}
+
+/// Whether the guard of [`prune_guard`] lets `live` be pruned.
+pub fn prune_allowed(live: &Value, cascading: bool) -> bool {
+    prune_guard(live, cascading).is_none_or(|n| n.starts_with("cascading prune:"))
+}
+
+/// Inventory members on the cluster that are not in `keys`: per KEP-3659, only the
+/// group-kinds the parent records, namespaced ones only in the namespaces it records
+/// (one labelled LIST per kind and namespace, so namespace-scoped RBAC suffices), and
+/// only objects carrying the parent's id.
 pub async fn leftovers(
     cluster: &Cluster,
     set: &ApplySet,
-    keys: &HashSet<(String, String, String, String)>,
-    desired_group_kinds: &BTreeSet<(String, String)>,
+    scope: &applyset::Scope,
+    keys: &HashSet<Identity>,
 ) -> Result<Vec<Value>, ClusterError> {
-    let Some(parent) = cluster.applyset_parent(set).await?.1 else {
-        return Ok(Vec::new());
-    };
-    let mut group_kinds: BTreeSet<(String, String)> = desired_group_kinds.clone();
-    for gk in applyset::recorded_group_kinds(&parent) {
-        let (kind, group) = match gk.split_once('.') {
-            Some((k, g)) => (k.to_string(), g.to_string()),
-            None => (gk.clone(), String::new()),
-        };
-        group_kinds.insert((group, kind));
-    }
+    let selector = set.selector();
     let mut out = Vec::new();
-    for (group, kind) in group_kinds {
-        let Some(resolved) = cluster.resolve_group_kind(&group, &kind).await? else {
-            continue;
+    for (group, kind) in &scope.group_kinds {
+        let Some(resolved) = cluster.resolve_group_kind(group, kind).await? else {
+            continue; // a kind the cluster no longer serves has no members left
         };
-        for meta in cluster.list(&resolved, &set.selector()).await? {
-            let r = ObjectRef::of(&meta);
-            if !keys.contains(&(
-                r.group.clone(),
-                r.kind.clone(),
-                r.namespace.clone(),
-                r.name.clone(),
-            )) {
+        let namespaces: Vec<&str> = if resolved.namespaced {
+            scope.namespaces.iter().map(String::as_str).collect()
+        } else {
+            vec![""]
+        };
+        for ns in namespaces {
+            for meta in cluster.list(&resolved, ns, &selector).await? {
+                let r = ObjectRef::of(&meta);
+                let member = crate::render::resource::str_at(
+                    &meta,
+                    &["metadata", "labels", applyset::PART_OF],
+                ) == set.id();
+                let in_scope = if resolved.namespaced {
+                    scope.namespaces.contains(&r.namespace)
+                } else {
+                    r.namespace.is_empty()
+                };
+                if !member || !in_scope {
+                    continue;
+                }
+                if keys.contains(&(
+                    r.group.clone(),
+                    r.kind.clone(),
+                    r.namespace.clone(),
+                    r.name.clone(),
+                )) {
+                    continue;
+                }
                 // The listing carried metadata only; leftovers are few, fetch them whole.
                 if let Some(live) = cluster.get(&resolved, &r).await? {
                     out.push(live);
@@ -247,6 +317,7 @@ pub async fn compare(
             live: None,
             desired: Some(desired),
             changed: Vec::new(),
+            note: None,
         }
     };
     let Some(resolved) = resolved else {
@@ -271,6 +342,7 @@ pub async fn compare(
                 live: None,
                 desired: None,
                 changed: Vec::new(),
+                note: None,
             });
         }
     }
@@ -292,6 +364,7 @@ pub async fn compare(
         live: Some(live),
         desired: Some(merged),
         changed,
+        note: None,
     })
 }
 

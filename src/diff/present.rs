@@ -92,11 +92,14 @@ pub fn summary(report: &DiffReport, style: Style) -> String {
             DriftClass::Prune => RED,
             _ => CYAN,
         };
-        let fields = if d.changed.is_empty() {
+        let mut fields = if d.changed.is_empty() {
             String::new()
         } else {
             format!("  {}", d.changed.join(" "))
         };
+        if let Some(note) = &d.note {
+            fields.push_str(&format!("  ({note})"));
+        }
         if style.color {
             let _ = writeln!(
                 out,
@@ -126,6 +129,9 @@ pub fn json(report: &DiffReport, show_secrets: bool) -> String {
                 "name": d.object.name,
                 "changed": d.changed,
             });
+            if let Some(note) = &d.note {
+                o["note"] = Value::String(note.clone());
+            }
             if d.class.is_drift() {
                 let (live, desired) = sides(d, show_secrets);
                 o["diff"] = Value::String(

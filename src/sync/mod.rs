@@ -13,7 +13,7 @@ use crate::diff::{self, ignore::IgnoreRules, DriftClass};
 use futures::stream::{self, StreamExt};
 use health::Health;
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// Annotations the inventory parent carries besides the ApplySet ones.
@@ -27,11 +27,20 @@ pub const SERVER_ANNOTATION: &str = "kubectl-gitops.io/server";
 pub struct SyncOptions {
     pub env: String,
     pub applyset: ApplySet,
+    /// Where the env comes from, recorded on the parent; another source's inventory is
+    /// refused unless `adopt`.
+    pub source: applyset::Source,
+    pub adopt: bool,
     pub prune: bool,
+    /// Prune even when the render is empty (every member would go).
+    pub allow_empty: bool,
+    /// Prune Namespaces and CRDs (which delete what is inside them) too.
+    pub prune_cascading: bool,
     pub dry_run: bool,
     pub wait: bool,
     pub timeout: Duration,
-    pub force_conflicts: bool,
+    /// Refuse fields other managers own instead of taking them back (kubectl's default).
+    pub respect_managers: bool,
     pub force_replace: bool,
     pub concurrency: usize,
     pub ignore: IgnoreRules,
@@ -73,8 +82,19 @@ pub struct ObjectResult {
     pub action: Action,
     /// Fields that differed from Git (drift healed by this sync).
     pub healed: Vec<String>,
+    /// Fields taken back from other field managers (Git wins).
+    pub taken_over: Vec<TakenField>,
     pub health: Health,
     pub reason: String,
+}
+
+/// A field another manager owned that this sync took back.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TakenField {
+    /// The field, as the API server names it (`.spec.replicas`).
+    pub field: String,
+    /// The manager that owned it.
+    pub manager: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -110,7 +130,8 @@ impl SyncReport {
             "objects": self.objects.iter().map(|o| json!({
                 "group": o.object.group, "version": o.object.version, "kind": o.object.kind,
                 "namespace": o.object.namespace, "name": o.object.name,
-                "action": o.action, "healed": o.healed, "health": o.health, "reason": o.reason,
+                "action": o.action, "healed": o.healed, "takenOver": o.taken_over,
+                "health": o.health, "reason": o.reason,
             })).collect::<Vec<_>>(),
         })
     }
@@ -122,7 +143,7 @@ pub enum SyncError {
     Cluster(#[from] ClusterError),
     #[error("{0}")]
     Plan(String),
-    #[error("{0}; rerun with --force-conflicts to take these fields over")]
+    #[error("{0}; rerun without --respect-managers to take these fields back (Git wins)")]
     Conflict(String),
     #[error("{0}; rerun with --force-replace to delete and recreate this object")]
     Immutable(String),
@@ -144,13 +165,43 @@ impl Progress for Quiet {
 }
 
 /// One sync of `desired` (rendered objects).
+///
+/// Nothing is written before every check passed: the parent's owner and name, the empty
+/// render guard, and the permission preflight. The inventory parent is then written
+/// (covering what it covered plus what Git now holds) before any member, members are
+/// applied phase by phase, and leftovers are pruned last, only within the parent's
+/// recorded kinds and namespaces.
 pub async fn sync(
     cluster: &Cluster,
     desired: Vec<Value>,
     options: &SyncOptions,
     progress: &dyn Progress,
 ) -> Result<SyncReport, SyncError> {
-    let prepared = diff::prepare(cluster, desired, Some(&options.applyset)).await?;
+    let set = &options.applyset;
+    let prepared = diff::prepare(cluster, desired, Some(set)).await?;
+    applyset::check_collision(set, prepared.iter().map(|(o, _)| o)).map_err(SyncError::Plan)?;
+    let (_, live_parent) = cluster.applyset_parent(set).await?;
+    applyset::check_owner(set, live_parent.as_ref(), &options.source, options.adopt)
+        .map_err(SyncError::Plan)?;
+    let recorded = live_parent
+        .as_ref()
+        .map(applyset::Scope::of)
+        .unwrap_or_default();
+    let wanted = applyset::Scope::of_objects(set, prepared.iter().map(|(o, _)| o));
+    // Until the prune has run, the parent covers both what it covered and what Git holds.
+    let covered = recorded.union(&wanted);
+
+    if prepared.is_empty() && options.prune && !options.allow_empty && live_parent.is_some() {
+        let members = diff::leftovers(cluster, set, &recorded, &HashSet::new()).await?;
+        if !members.is_empty() {
+            return Err(SyncError::Plan(format!(
+                "refusing to prune every object of env {} ({} member(s) on the cluster, none in Git); pass --allow-empty if that is what you want",
+                options.env,
+                members.len()
+            )));
+        }
+    }
+
     let mut known = diff::snapshot(cluster, &prepared, options.concurrency).await;
     // What each object looked like before the sync: the health of objects left unchanged
     // comes from here instead of another GET.
@@ -165,34 +216,15 @@ pub async fn sync(
     let mut resolved: Vec<Option<Resolved>> = prepared.into_iter().map(|(_, r)| r).collect();
     let steps = plan::steps(&objects).map_err(SyncError::Plan)?;
     if !options.dry_run {
-        preflight(cluster, &objects, &resolved, options).await?;
+        preflight(cluster, &objects, &resolved, &covered, options).await?;
+        // Record every kind and namespace we are about to own before touching members,
+        // so an interrupted sync leaves an inventory the next run can finish and prune.
+        tracing::info!("writing inventory parent {} (before members)", set.name);
+        write_parent(cluster, options, &covered, &objects).await?;
     }
-    let keys: HashSet<(String, String, String, String)> = objects
-        .iter()
-        .map(|o| {
-            let r = ObjectRef::of(o);
-            (r.group, r.kind, r.namespace, r.name)
-        })
-        .collect();
-    let group_kinds: BTreeSet<(String, String)> = objects
-        .iter()
-        .map(|o| {
-            let r = ObjectRef::of(o);
-            (r.group, r.kind)
-        })
-        .collect();
 
     let mut results: Vec<Option<ObjectResult>> = vec![None; objects.len()];
-    let mut parent_written = false;
     for (step, indexes) in &steps {
-        if step.phase > 0 && !parent_written {
-            // Record every kind we are about to own before touching members, so an
-            // interrupted sync leaves an inventory that the next run can prune from.
-            if !options.dry_run {
-                write_parent(cluster, options, &group_kinds, &objects, true).await?;
-            }
-            parent_written = true;
-        }
         tracing::info!(
             "applying phase {} wave {}: {} object(s)",
             step.phase,
@@ -217,12 +249,28 @@ pub async fn sync(
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
+        let mut first_error = None;
         for (i, outcome) in outcomes {
-            let r = outcome?;
-            if r.action != Action::Unchanged {
-                progress.line(&format!("{} {}", r.action.label(), r.object));
+            match outcome {
+                Ok(r) => {
+                    if r.action != Action::Unchanged {
+                        progress.line(&format!("{} {}", r.action.label(), r.object));
+                    }
+                    for t in &r.taken_over {
+                        progress.line(&format!(
+                            "took {} of {} back from manager {:?}",
+                            t.field, r.object, t.manager
+                        ));
+                    }
+                    results[i] = Some(r);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
-            results[i] = Some(r);
+        }
+        if let Some(e) = first_error {
+            return Err(e);
         }
         if step.phase == 0 {
             let crds: Vec<usize> = indexes
@@ -240,12 +288,26 @@ pub async fn sync(
                     progress,
                 )
                 .await?;
-                cluster.forget_discovery().await;
+                // Kinds the new CRDs define resolve now, with their real scope; discovery
+                // can lag behind Established by a moment, so ask again until it serves
+                // them (bounded by the timeout).
+                let deadline = Instant::now() + options.timeout.min(Duration::from_secs(60));
+                loop {
+                    cluster.forget_discovery().await;
+                    let mut missing = 0;
+                    for (i, r) in resolved.iter_mut().enumerate() {
+                        if r.is_none() {
+                            *r = cluster.resolve(&ObjectRef::of(&objects[i]).gvk()).await?;
+                            missing += usize::from(r.is_none());
+                        }
+                    }
+                    if missing == 0 || Instant::now() >= deadline {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
             }
         }
-    }
-    if !parent_written && !options.dry_run {
-        write_parent(cluster, options, &group_kinds, &objects, true).await?;
     }
 
     let mut report = SyncReport {
@@ -254,34 +316,62 @@ pub async fn sync(
         healthy: true,
     };
 
-    // Leftovers: members of our inventory that left Git, pruned in reverse order.
-    let mut leftovers = diff::leftovers(cluster, &options.applyset, &keys, &group_kinds).await?;
+    // Leftovers: members of our inventory that left Git, pruned in reverse order, only
+    // within what the parent records.
+    let keys = diff::identities(objects.iter());
+    let mut leftovers = if live_parent.is_some() || !options.dry_run {
+        diff::leftovers(cluster, set, &covered, &keys).await?
+    } else {
+        Vec::new()
+    };
     leftovers.sort_by_key(|o| std::cmp::Reverse(plan::phase(&ObjectRef::of(o))));
+    if !leftovers.is_empty() {
+        tracing::info!("pruning: {} left-over object(s)", leftovers.len());
+    }
+    let mut kept: Vec<Value> = Vec::new();
     for live in leftovers {
         let object = ObjectRef::of(&live);
-        let action = if options.prune {
+        let guard = diff::prune_guard(&live, options.prune_cascading);
+        let allowed = diff::prune_allowed(&live, options.prune_cascading);
+        let action = if options.prune && allowed {
             if !options.dry_run {
                 let Some(res) = cluster.resolve(&object.gvk()).await? else {
                     continue;
                 };
-                cluster.delete(&res, &object).await?;
+                let uid = crate::render::resource::str_at(&live, &["metadata", "uid"]);
+                cluster.delete_exact(&res, &object, uid).await?;
+                progress.line(&format!("pruned {object}"));
+            } else {
+                progress.line(&format!("would prune {object}"));
             }
-            progress.line(&format!("pruned {object}"));
             Action::Pruned
         } else {
+            if options.prune {
+                progress.line(&format!(
+                    "kept {object}: {}",
+                    guard.clone().unwrap_or_default()
+                ));
+            }
+            kept.push(live.clone());
             Action::LeftOver
         };
         report.objects.push(ObjectResult {
             object,
             action,
             healed: Vec::new(),
+            taken_over: Vec::new(),
             health: Health::Healthy,
-            reason: String::new(),
+            reason: if action == Action::LeftOver {
+                guard.unwrap_or_default()
+            } else {
+                String::new()
+            },
         });
     }
     if !options.dry_run {
-        let prune_complete = options.prune || report.count(Action::LeftOver) == 0;
-        write_parent(cluster, options, &group_kinds, &objects, !prune_complete).await?;
+        // Now the parent covers what Git holds plus what was kept.
+        let remaining = wanted.union(&applyset::Scope::of_objects(set, kept.iter()));
+        write_parent(cluster, options, &remaining, &objects).await?;
     }
 
     // Health known without asking: unchanged objects as they were listed.
@@ -305,6 +395,7 @@ pub async fn sync(
                     .is_none_or(|(h, _)| *h != Health::Healthy)
             })
             .collect();
+        tracing::info!("waiting for health: {} object(s)", pending.len());
         match wait_for(
             cluster,
             &objects,
@@ -346,54 +437,81 @@ pub async fn sync(
             r.reason = reason;
         }
         if options.wait {
-            report.healthy = report
-                .objects
-                .iter()
-                .all(|o| matches!(o.health, Health::Healthy) || o.action == Action::Pruned);
+            report.healthy = report.objects.iter().all(|o| {
+                matches!(o.health, Health::Healthy)
+                    || matches!(o.action, Action::Pruned | Action::LeftOver)
+            });
         }
     }
     Ok(report)
 }
 
-/// Refuses a sync the user is not allowed to finish, before anything is written: for
-/// every kind and namespace, `create` and `patch` (and `delete` with `--prune`), plus the
-/// inventory parent.
+/// Refuses a sync the user is not allowed to finish, before anything is written. Every
+/// verb the sync will use is asked for: `get`, `list`, `create` and `patch` for each kind
+/// in each namespace Git holds; `list` (and `delete` with `--prune`) for every kind and
+/// namespace the inventory covers; `get`, `create` and `patch` of the parent ConfigMap.
 async fn preflight(
     cluster: &Cluster,
     objects: &[Value],
     resolved: &[Option<Resolved>],
+    covered: &applyset::Scope,
     options: &SyncOptions,
 ) -> Result<(), SyncError> {
-    let mut checks: Vec<(Resolved, String, ObjectRef)> = Vec::new();
+    // (resource, namespace, verb) with an example object for the message
+    let mut checks: Vec<(Resolved, String, &'static str, String)> = Vec::new();
     let mut seen = HashSet::new();
-    for (obj, res) in objects.iter().zip(resolved) {
-        let Some(res) = res else { continue };
-        let r = ObjectRef::of(obj);
-        let ns = res.namespace_of(&r);
+    let mut ask = |res: &Resolved, ns: String, verb: &'static str, example: String| {
         if seen.insert((
             res.resource.group.clone(),
             res.resource.plural.clone(),
             ns.clone(),
+            verb,
         )) {
-            checks.push((res.clone(), ns, r));
+            checks.push((res.clone(), ns, verb, example));
+        }
+    };
+    for (obj, res) in objects.iter().zip(resolved) {
+        let Some(res) = res.as_ref().filter(|r| !r.resource.plural.is_empty()) else {
+            continue;
+        };
+        let r = ObjectRef::of(obj);
+        let ns = res.namespace_of(&r);
+        for verb in ["get", "list", "create", "patch"] {
+            ask(res, ns.clone(), verb, r.to_string());
+        }
+    }
+    for (group, kind) in &covered.group_kinds {
+        let Some(res) = cluster.resolve_group_kind(group, kind).await? else {
+            continue;
+        };
+        let namespaces: Vec<String> = if res.namespaced {
+            covered.namespaces.iter().cloned().collect()
+        } else {
+            vec![String::new()]
+        };
+        for ns in namespaces {
+            let example = if ns.is_empty() {
+                format!("{} (cluster-wide)", res.resource.plural)
+            } else {
+                format!("{} in namespace {ns}", res.resource.plural)
+            };
+            ask(&res, ns.clone(), "list", example.clone());
+            if options.prune {
+                ask(&res, ns, "delete", example);
+            }
         }
     }
     let (cm, _) = cluster.applyset_parent(&options.applyset).await?;
-    checks.push((
-        cm,
-        options.applyset.namespace.clone(),
-        options.applyset.parent_ref(),
-    ));
-    let mut verbs = vec!["create", "patch"];
-    if options.prune {
-        verbs.push("delete");
+    for verb in ["get", "create", "patch"] {
+        ask(
+            &cm,
+            options.applyset.namespace.clone(),
+            verb,
+            format!("{} (the inventory parent)", options.applyset.parent_ref()),
+        );
     }
-    let jobs: Vec<(&str, &(Resolved, String, ObjectRef))> = checks
-        .iter()
-        .flat_map(|c| verbs.iter().map(move |v| (*v, c)))
-        .collect();
-    let answers: Vec<Result<Option<String>, ClusterError>> = stream::iter(jobs)
-        .map(|(verb, (res, ns, example))| async move {
+    let answers: Vec<Result<Option<String>, ClusterError>> = stream::iter(checks.iter())
+        .map(|(res, ns, verb, example)| async move {
             Ok(if cluster.can_i(verb, res, ns).await? {
                 None
             } else {
@@ -458,11 +576,26 @@ async fn sync_one(
             object: object.to_string(),
         }));
     };
-    match cluster
-        .apply(&resolved, &to_apply, false, options.force_conflicts)
-        .await
-    {
-        Ok(_) => Ok(result_of(&object, action, d.changed)),
+    // Git wins: a conflict with another manager is answered by applying again with
+    // force, and each field taken back is reported (unless --respect-managers).
+    let first = cluster.apply(&resolved, &to_apply, false, false).await;
+    let (outcome, taken_over) = match first {
+        Err(ClusterError::Conflict { object: o, message }) if !options.respect_managers => {
+            let taken = parse_conflicts(&message);
+            tracing::info!("taking back {} field(s) of {o}", taken.len());
+            (
+                cluster.apply(&resolved, &to_apply, false, true).await,
+                taken,
+            )
+        }
+        other => (other, Vec::new()),
+    };
+    match outcome {
+        Ok(_) => {
+            let mut r = result_of(&object, action, d.changed);
+            r.taken_over = taken_over;
+            Ok(r)
+        }
         Err(ClusterError::Conflict { object, message }) => Err(SyncError::Conflict(format!(
             "conflict applying {object}: {message}"
         ))),
@@ -479,11 +612,52 @@ async fn sync_one(
     }
 }
 
+/// The fields and managers of an API server conflict message, in its two forms:
+/// `conflict with "M" using v1: .data.a` and
+/// `conflicts with "M" using v1:\n- .data.a\n- .data.b` (repeated per manager).
+pub fn parse_conflicts(message: &str) -> Vec<TakenField> {
+    let mut out = Vec::new();
+    let mut manager = String::new();
+    for line in message.lines() {
+        let line = line.trim();
+        if let Some(field) = line.strip_prefix("- ") {
+            if !manager.is_empty() {
+                out.push(TakenField {
+                    field: field.trim().to_string(),
+                    manager: manager.clone(),
+                });
+            }
+            continue;
+        }
+        for marker in ["conflicts with \"", "conflict with \""] {
+            if let Some(i) = line.find(marker) {
+                let rest = &line[i + marker.len()..];
+                if let Some(end) = rest.find('"') {
+                    manager = rest[..end].to_string();
+                    // single form: the field follows the last ": "
+                    if let Some((_, field)) = rest[end..].rsplit_once(": ") {
+                        let field = field.trim();
+                        if field.starts_with('.') {
+                            out.push(TakenField {
+                                field: field.to_string(),
+                                manager: manager.clone(),
+                            });
+                        }
+                    }
+                }
+                break;
+            }
+        }
+    }
+    out
+}
+
 fn result_of(object: &ObjectRef, action: Action, healed: Vec<String>) -> ObjectResult {
     ObjectResult {
         object: object.clone(),
         action,
         healed,
+        taken_over: Vec::new(),
         health: Health::Healthy,
         reason: String::new(),
     }
@@ -515,7 +689,7 @@ async fn replace(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     cluster
-        .apply(&resolved, to_apply, false, options.force_conflicts)
+        .apply(&resolved, to_apply, false, !options.respect_managers)
         .await?;
     Ok(())
 }
@@ -596,47 +770,24 @@ async fn wait_for(
     }
 }
 
-/// Writes the inventory parent. With `keep_recorded`, kinds the live parent already
-/// records are kept too (members of those kinds may still exist).
+/// Writes the inventory parent recording `scope` and the env's source. When the parent's
+/// namespace does not exist yet but Git creates it, that Namespace is created first,
+/// without the member label (the member apply that follows adds it), so nothing labelled
+/// exists without a parent.
 async fn write_parent(
     cluster: &Cluster,
     options: &SyncOptions,
-    group_kinds: &BTreeSet<(String, String)>,
+    scope: &applyset::Scope,
     objects: &[Value],
-    keep_recorded: bool,
 ) -> Result<(), SyncError> {
-    let (cm, live_parent) = cluster.applyset_parent(&options.applyset).await?;
-    let mut gks: Vec<String> = group_kinds
-        .iter()
-        .map(|(g, k)| {
-            if g.is_empty() {
-                k.clone()
-            } else {
-                format!("{k}.{g}")
-            }
-        })
-        .collect();
-    let mut namespaces: Vec<String> = objects
-        .iter()
-        .map(|o| crate::render::resource::str_at(o, &["metadata", "namespace"]).to_string())
-        .collect();
-    if keep_recorded {
-        if let Some(live) = &live_parent {
-            gks.extend(applyset::recorded_group_kinds(live));
-            namespaces.extend(
-                crate::render::resource::str_at(
-                    live,
-                    &["metadata", "annotations", applyset::ADDITIONAL_NAMESPACES],
-                )
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
-            );
-        }
-    }
-    let mut parent = options.applyset.parent(&gks, &namespaces);
+    let set = &options.applyset;
+    let (cm, _) = cluster.applyset_parent(set).await?;
+    let namespaces: Vec<String> = scope.namespaces.iter().cloned().collect();
+    let mut parent = set.parent(&scope.group_kind_names(), &namespaces);
     let ann = &mut parent["metadata"]["annotations"];
     ann[ENV_ANNOTATION] = Value::String(options.env.clone());
+    ann[applyset::SOURCE_REPO] = Value::String(options.source.repo.clone());
+    ann[applyset::SOURCE_PATH] = Value::String(options.source.path.clone());
     ann[SYNCED_AT_ANNOTATION] = Value::String(now_rfc3339());
     if let Some(rev) = &options.revision {
         ann[REVISION_ANNOTATION] = Value::String(rev.clone());
@@ -645,8 +796,36 @@ async fn write_parent(
         ann[CONTEXT_ANNOTATION] = Value::String(ctx.clone());
     }
     ann[SERVER_ANNOTATION] = Value::String(cluster.server.clone());
-    cluster.apply(&cm, &parent, false, true).await?;
-    Ok(())
+    match cluster.apply(&cm, &parent, false, true).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() => {
+            let own_namespace = objects.iter().find(|o| {
+                let r = ObjectRef::of(o);
+                r.group.is_empty() && r.kind == "Namespace" && r.name == set.namespace
+            });
+            let Some(ns) = own_namespace else {
+                return Err(SyncError::Plan(format!(
+                    "the inventory namespace {} does not exist; create it, or choose the inventory namespace with -n or the binding's namespace",
+                    set.namespace
+                )));
+            };
+            let mut bare = ns.clone();
+            if let Some(labels) = bare
+                .pointer_mut("/metadata/labels")
+                .and_then(Value::as_object_mut)
+            {
+                labels.remove(applyset::PART_OF);
+            }
+            let res = cluster
+                .resolve(&ObjectRef::of(&bare).gvk())
+                .await?
+                .ok_or_else(|| SyncError::Plan("the cluster does not serve Namespaces".into()))?;
+            cluster.apply(&res, &bare, false, true).await?;
+            cluster.apply(&cm, &parent, false, true).await?;
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The current time in RFC 3339 (UTC, seconds).

@@ -2,7 +2,9 @@
 //! file or a new checked-out revision is picked up), sync without waiting, and log what
 //! was done with a timestamp; errors back off exponentially (up to five minutes) and
 //! never stop the loop. Conflicting edits by other managers are overridden (that is what
-//! self-heal means). SIGINT or SIGTERM ends it cleanly between iterations.
+//! self-heal means) unless `--respect-managers`. SIGINT or SIGTERM ends it promptly,
+//! also in the middle of an iteration (a sync is safe to interrupt: its inventory is
+//! written before its members, and the next run finishes it).
 
 use super::{now_rfc3339, sync, Action, Progress, SyncOptions};
 use crate::cluster::Cluster;
@@ -24,10 +26,20 @@ pub async fn watch(
     log: &dyn Log,
     progress: &dyn Progress,
 ) -> Result<(), std::io::Error> {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    use tokio::signal::unix::{signal, SignalKind};
+    // Registered once, before the first iteration: a signal that arrives at any time,
+    // during a sync included, is kept until the loop looks at it.
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let mut failures: u32 = 0;
     loop {
-        let delay = match once(cluster, render, options, log, progress).await {
+        let outcome = tokio::select! {
+            r = once(cluster, render, options, log, progress) => Some(r),
+            _ = interrupt.recv() => None,
+            _ = terminate.recv() => None,
+        };
+        let Some(outcome) = outcome else { break };
+        let delay = match outcome {
             Ok(()) => {
                 failures = 0;
                 interval
@@ -47,7 +59,7 @@ pub async fn watch(
         };
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = tokio::signal::ctrl_c() => break,
+            _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
         }
     }
@@ -65,8 +77,6 @@ async fn once(
     let (desired, revision) = render()?;
     let mut opts = options.clone();
     opts.wait = false;
-    // Self-heal is the point of watching: take back fields another manager changed.
-    opts.force_conflicts = true;
     opts.revision = revision.or(opts.revision);
     let report = sync(cluster, desired, &opts, progress)
         .await

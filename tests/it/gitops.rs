@@ -317,7 +317,7 @@ async fn cluster_sync_is_idempotent_and_reports_status() {
 }
 
 #[tokio::test]
-async fn cluster_sync_reports_conflicts_and_heals_with_force() {
+async fn cluster_sync_takes_conflicts_back_unless_respecting_managers() {
     let Some(repo) = setup("heal", &[("deploy.yaml", DEPLOYMENT)]).await else {
         return;
     };
@@ -332,17 +332,25 @@ async fn cluster_sync_reports_conflicts_and_heals_with_force() {
         r#"{"spec":{"replicas":4}}"#,
     ]);
     assert!(edit.status.success(), "{}", text(&edit));
-    let out = repo.run("sync", &["--no-wait"]);
+    // --respect-managers: kubectl's refusal, naming the manager and the field.
+    let out = repo.run("sync", &["--no-wait", "--respect-managers"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("kubectl-patch") && err.contains(".spec.replicas"),
         "{err}"
     );
-    let out = repo.run("sync", &["--no-wait", "--force-conflicts"]);
+    // By default Git wins (converge), and says what it took from whom.
+    let out = repo.run("sync", &["--no-wait"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("drift fixed: /spec/replicas"),
+        stdout.contains("drift fixed: /spec/replicas"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stdout.contains("took .spec.replicas back from manager \"kubectl-patch\""),
         "{}",
         text(&out)
     );

@@ -11,4 +11,5 @@ mod set_image;
 
 mod cluster_proof;
 mod gitops;
+mod safety;
 mod testplane;
