@@ -118,7 +118,8 @@ pub struct SyncArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
-    /// Ignore a field: `[Kind[.group][/name]:]/json/pointer` (repeatable); adds to .gitops/ignore.yaml.
+    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
+    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
     #[arg(long, value_name = "RULE")]
     pub ignore: Vec<String>,
     /// Keep converging: re-render and re-apply every --interval until interrupted.
@@ -185,7 +186,8 @@ pub struct DiffArgs {
     /// Print Secret values instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Ignore a field: `[Kind[.group][/name]:]/json/pointer` (repeatable); adds to .gitops/ignore.yaml.
+    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
+    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
     #[arg(long, value_name = "RULE")]
     pub ignore: Vec<String>,
 }

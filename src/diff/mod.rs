@@ -6,6 +6,7 @@
 
 pub mod fastpath;
 pub mod ignore;
+pub mod managed;
 pub mod mask;
 pub mod normalize;
 pub mod present;
@@ -331,10 +332,18 @@ pub async fn compare(
     let Some(mut live) = live else {
         return Ok(create(desired));
     };
+    // Fields left to other managers by the ignore rules, as the live object records them.
+    let raw = ignore.has_managers(&object).then(|| live.clone());
+    let strip = |v: &mut Value| {
+        ignore.strip(&object, v);
+        if let Some(raw) = &raw {
+            ignore.strip_managed(&object, raw, v);
+        }
+    };
     {
         let (mut d, mut l) = (desired.clone(), live.clone());
-        ignore.strip(&object, &mut d);
-        ignore.strip(&object, &mut l);
+        strip(&mut d);
+        strip(&mut l);
         if fastpath::certainly_in_sync(&d, &l, crate::cluster::FIELD_MANAGER) {
             return Ok(ObjectDiff {
                 object,
@@ -349,8 +358,8 @@ pub async fn compare(
     let mut merged = cluster.apply(resolved, &desired, true, true).await?;
     normalize::normalize(&mut live);
     normalize::normalize(&mut merged);
-    ignore.strip(&object, &mut live);
-    ignore.strip(&object, &mut merged);
+    strip(&mut live);
+    strip(&mut merged);
     let mut changed = Vec::new();
     changed_paths(&live, &merged, &mut String::new(), &mut changed);
     let class = if changed.is_empty() {

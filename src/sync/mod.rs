@@ -542,6 +542,19 @@ async fn sync_one(
     let object = ObjectRef::of(desired);
     let mut to_apply = desired.clone();
     options.ignore.strip(&object, &mut to_apply);
+    // Fields the ignore rules leave to other managers are not applied either.
+    let known = match (known, resolved) {
+        (diff::Known::Unknown, Some(res)) if options.ignore.has_managers(&object) => {
+            match cluster.get(res, &object).await? {
+                Some(v) => diff::Known::Live(v),
+                None => diff::Known::Absent,
+            }
+        }
+        (k, _) => k,
+    };
+    if let diff::Known::Live(live) = &known {
+        options.ignore.strip_managed(&object, live, &mut to_apply);
+    }
     let d = match diff::compare(cluster, desired.clone(), resolved, &options.ignore, known).await {
         Ok(d) => d,
         Err(ClusterError::Invalid { object: o, message }) if message.contains("immutable") => {

@@ -880,3 +880,85 @@ async fn safety_example_agent_rbac_syncs_heals_and_prunes_with_a_service_account
     assert_eq!(json(&out)["summary"]["pruned"], 1, "{}", text(&out));
     assert_eq!(ingresses().trim(), "");
 }
+
+#[tokio::test]
+async fn safety_fields_of_ignored_managers_are_left_to_them() {
+    // An autoscaler's replicas: with `managers:` in the ignore rules, neither diff nor sync
+    // touch the fields that manager owns (here `kubectl scale`, manager "kubectl").
+    let Some(kc) = testplane::kubeconfig() else {
+        return;
+    };
+    let ns = testplane::namespace("mgr").await;
+    let repo = Repo::new("managers");
+    repo.env("envs/app", Some(&ns), &[("deploy.yaml", DEPLOYMENT)]);
+    expect(&repo.run(&kc, "sync", "app", &["--no-wait", "-n", &ns]), 0);
+    kubectl_ok(
+        &kc,
+        &["scale", "deployment", "web", "-n", &ns, "--replicas=5"],
+    );
+    let replicas = || {
+        kubectl_ok(
+            &kc,
+            &[
+                "get",
+                "deployment",
+                "web",
+                "-n",
+                &ns,
+                "-o",
+                "jsonpath={.spec.replicas}",
+            ],
+        )
+    };
+    // by flag
+    let flag = [
+        "-n",
+        ns.as_str(),
+        "--ignore",
+        "Deployment.apps:manager=kubectl",
+    ];
+    expect(&repo.run(&kc, "diff", "app", &flag), 0);
+    // by file; an image change in Git is still applied, the replicas stay
+    repo.write(
+        ".gitops/ignore.yaml",
+        "ignore:\n- kind: Deployment\n  group: apps\n  managers: [kubectl]\n",
+    );
+    expect(&repo.run(&kc, "diff", "app", &["-n", &ns]), 0);
+    repo.env(
+        "envs/app",
+        Some(&ns),
+        &[(
+            "deploy.yaml",
+            &DEPLOYMENT.replace("nginx:1.27", "nginx:1.28"),
+        )],
+    );
+    let diff = repo.run(&kc, "diff", "app", &["-n", &ns, "-o", "json"]);
+    expect(&diff, 1);
+    assert_eq!(
+        json(&diff)["objects"][0]["changed"],
+        serde_json::json!(["/spec/template/spec/containers"]),
+        "{}",
+        text(&diff)
+    );
+    expect(&repo.run(&kc, "sync", "app", &["--no-wait", "-n", &ns]), 0);
+    assert_eq!(replicas(), "5");
+    let image = kubectl_ok(
+        &kc,
+        &[
+            "get",
+            "deployment",
+            "web",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ],
+    );
+    assert_eq!(image, "nginx:1.28");
+    expect(&repo.run(&kc, "diff", "app", &["-n", &ns]), 0);
+    // without the rule, Git wins again
+    std::fs::remove_file(repo.root.join(".gitops/ignore.yaml")).expect("rm");
+    expect(&repo.run(&kc, "diff", "app", &["-n", &ns]), 1);
+    expect(&repo.run(&kc, "sync", "app", &["--no-wait", "-n", &ns]), 0);
+    assert_eq!(replicas(), "2");
+}
