@@ -244,7 +244,9 @@ pub struct RenderArgs {
 }
 
 /// kustomize's build flags, for every command that renders. An env's `buildOptions` in
-/// `.gitops/envs.yaml` supplies defaults (the same flags as one string).
+/// `.gitops/envs.yaml` supplies defaults (the same flags as one string), except
+/// `--helm-command` and `--load-restrictor`, which only the command line may give (see
+/// [`BuildFlags::command_line_only`]).
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildFlags {
     /// Where files may be loaded from, as kustomize's flag of the same name
@@ -292,6 +294,19 @@ impl BuildFlags {
                     .trim_start_matches("error: ");
                 format!("buildOptions '{line}': {first}")
             })
+    }
+
+    /// The first option set here that only the command line may give (a repository's
+    /// `buildOptions` may not): `--helm-command` runs a program, `--load-restrictor`
+    /// decides which files a build may read.
+    pub fn command_line_only(&self) -> Option<&'static str> {
+        if self.helm_command.is_some() {
+            Some("--helm-command")
+        } else if self.load_restrictor.is_some() {
+            Some("--load-restrictor")
+        } else {
+            None
+        }
     }
 
     /// These flags over `defaults`: what is given here wins, switches add up.
@@ -382,6 +397,17 @@ mod tests {
         assert_eq!(b.helm_api_versions, ["a/v1", "b/v2"]);
         let err = BuildFlags::parse_line("--enable-helmet").unwrap_err();
         assert!(err.contains("--enable-helmet"), "{err}");
+    }
+
+    #[test]
+    fn program_and_load_restrictor_are_command_line_only() {
+        let b =
+            BuildFlags::parse_line("--enable-helm --helm-debug --helm-kube-version 1.30").unwrap();
+        assert_eq!(b.command_line_only(), None);
+        let b = BuildFlags::parse_line("--helm-command ./evil").unwrap();
+        assert_eq!(b.command_line_only(), Some("--helm-command"));
+        let b = BuildFlags::parse_line("--load-restrictor LoadRestrictionsNone").unwrap();
+        assert_eq!(b.command_line_only(), Some("--load-restrictor"));
     }
 
     #[test]
