@@ -199,6 +199,7 @@ pub fn external(
     // Removed when dropped, on every return path below.
     let tmp = tempfile::Builder::new()
         .prefix("kubectl-gitops-diff-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()?;
     let live_dir = tmp.path().join("LIVE");
     let merged_dir = tmp.path().join("MERGED");

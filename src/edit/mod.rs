@@ -32,10 +32,12 @@ fn replace_file_with(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    // NamedTempFile creates the file 0600 and removes it when dropped unpersisted.
+    // Created 0600 (only we can read it while it is written); removed when dropped
+    // unpersisted, so every error below leaves nothing behind.
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)?;
     write(tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;

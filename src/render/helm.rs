@@ -838,6 +838,7 @@ impl TempDir {
     fn new() -> std::io::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("kubectl-gitops-helm-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()?;
         Ok(TempDir {
             path: dir.path().to_path_buf(),

@@ -503,6 +503,7 @@ impl CloneCache {
         }
         let tmp = tempfile::Builder::new()
             .prefix("kubectl-gitops-git-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .map_err(|e| RemoteError::io("", "cannot create a temporary clone directory", &e))?;
         Ok((CloneCache::Temporary(tmp), warning))
@@ -1060,6 +1061,58 @@ mod tests {
         assert_eq!(cache_key(&a), cache_key(&git("file:///r.git//sub?ref=v1")));
         assert!(is_commit_id(&"a".repeat(40)));
         assert!(!is_commit_id("v1.2.3"));
+    }
+
+    #[test]
+    fn option_like_values_are_refused() {
+        let err = classify("file:///r.git//base?ref=--upload-pack=touch+x").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the ref '--upload-pack=touch x' starts with '-'"),
+            "{err}"
+        );
+        assert!(matches!(
+            classify("https://example.com/org/repo//-x"),
+            Err(RemoteError::OptionLike { field: "path", .. })
+        ));
+        assert!(classify("https://example.com/org/repo?ref=v-1").is_ok());
+    }
+
+    #[test]
+    fn only_a_private_cache_is_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let scratch = tempfile::tempdir().unwrap();
+        let wanted = scratch.path().join("cache/kubectl-gitops/git");
+        let (cache, warning) = CloneCache::open(Some(&wanted)).unwrap();
+        assert!(matches!(cache, CloneCache::Private(_)), "{cache:?}");
+        assert_eq!(warning, None);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&wanted), 0o700);
+        assert_eq!(mode(wanted.parent().unwrap()), 0o700);
+
+        std::fs::set_permissions(&wanted, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let (cache, warning) = CloneCache::open(Some(&wanted)).unwrap();
+        let CloneCache::Temporary(tmp) = &cache else {
+            panic!("{cache:?}")
+        };
+        assert_eq!(mode(tmp.path()), 0o700);
+        assert!(warning.unwrap_or_default().contains("writable by others"));
+        let tmp_path = cache.path().to_path_buf();
+        drop(cache);
+        assert!(!tmp_path.exists());
+
+        std::fs::set_permissions(&wanted, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let above = wanted.parent().unwrap();
+        std::fs::set_permissions(above, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let reason = check_private(&wanted.canonicalize().unwrap(), current_uid()).unwrap_err();
+        assert!(reason.contains("can be changed by other users"), "{reason}");
+        // A sticky world-writable directory above (like /tmp) is fine.
+        std::fs::set_permissions(above, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert_eq!(
+            check_private(&wanted.canonicalize().unwrap(), current_uid()),
+            Ok(())
+        );
+        assert!(check_private(&wanted.canonicalize().unwrap(), current_uid() + 1).is_err());
     }
 
     #[test]

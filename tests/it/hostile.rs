@@ -298,7 +298,8 @@ fn build_options_come_from_the_target_repository() {
 }
 
 /// `KUBECTL_EXTERNAL_DIFF` gets a fresh 0700 directory with 0600 files, and the directory
-/// is removed although the diff tool interrupts kubectl-gitops with SIGINT.
+/// is removed although the diff tool interrupts kubectl-gitops with SIGINT or SIGTERM
+/// (which then exits 130 or 143).
 #[tokio::test]
 async fn cluster_external_diff_files_are_private_and_removed_on_interrupt() {
     let Some(kubeconfig) = crate::testplane::kubeconfig() else {
@@ -315,39 +316,40 @@ async fn cluster_external_diff_files_are_private_and_removed_on_interrupt() {
         &root.join("envs/app/secret.yaml"),
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: hunter2\n",
     );
-    let record = s.path().join("record");
-    let tool = s.path().join("tool");
-    executable(
-        &tool,
-        &format!(
-            "#!/bin/sh\nr='{}'\ndir=$(dirname \"$1\")\necho \"dir $dir\" > \"$r\"\nstat -c 'mode %a %n' \"$dir\" \"$1\" \"$2\" \"$1\"/* \"$2\"/* >> \"$r\"\nkill -INT $PPID\nsleep 1\nexit 1\n",
-            record.display()
-        ),
-    );
-    let out = bin()
-        .arg("--root")
-        .arg(&root)
-        .args(["diff", "app", "--show-secrets", "-n", &ns])
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .env("KUBECTL_EXTERNAL_DIFF", &tool)
-        .output()
-        .expect("run");
-    let text = std::fs::read_to_string(&record).expect("the diff tool ran");
-    assert_eq!(out.status.code(), Some(130), "{}\n{text}", stderr(&out));
-    let dir = text
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("dir "))
-        .expect("dir line");
-    assert!(!Path::new(dir).exists(), "{dir} left behind");
-    let modes: Vec<&str> = text.lines().skip(1).collect();
-    assert_eq!(modes.len(), 5, "{text}");
-    assert!(modes[0].starts_with("mode 700 "), "{text}");
-    for m in &modes[1..3] {
-        assert!(m.starts_with("mode 700 "), "{text}");
-    }
-    for m in &modes[3..] {
-        assert!(m.starts_with("mode 600 "), "{text}");
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let record = s.path().join(format!("record-{signal}"));
+        let tool = s.path().join(format!("tool-{signal}"));
+        executable(
+            &tool,
+            &format!(
+                "#!/bin/sh\nr='{}'\ndir=$(dirname \"$1\")\necho \"dir $dir\" > \"$r\"\nstat -c 'mode %a %n' \"$dir\" \"$1\" \"$2\" \"$1\"/* \"$2\"/* >> \"$r\"\nkill -{signal} $PPID\nsleep 1\nexit 1\n",
+                record.display()
+            ),
+        );
+        let out = bin()
+            .arg("--root")
+            .arg(&root)
+            .args(["diff", "app", "--show-secrets", "-n", &ns])
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .env("KUBECTL_EXTERNAL_DIFF", &tool)
+            .output()
+            .expect("run");
+        let text = std::fs::read_to_string(&record).expect("the diff tool ran");
+        assert_eq!(out.status.code(), Some(code), "{}\n{text}", stderr(&out));
+        let dir = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("dir "))
+            .expect("dir line");
+        assert!(!Path::new(dir).exists(), "{dir} left behind");
+        let modes: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(modes.len(), 5, "{text}");
+        for m in &modes[..3] {
+            assert!(m.starts_with("mode 700 "), "{text}");
+        }
+        for m in &modes[3..] {
+            assert!(m.starts_with("mode 600 "), "{text}");
+        }
     }
 }
