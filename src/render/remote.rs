@@ -180,9 +180,17 @@ pub fn classify(entry: &str) -> Result<Option<Remote>, RemoteError> {
 /// A value that reaches git's command line (ref, URL) or names a path in the clone must
 /// not look like an option.
 fn refuse_option_like(spec: &RepoSpec) -> Result<(), RemoteError> {
+    // The host (after any scheme and user): ssh would read `-oProxyCommand=...` there.
+    let url = &spec.clone_url;
+    let after_scheme = SCHEMES
+        .iter()
+        .find_map(|p| strip_prefix_ci(url, p))
+        .unwrap_or(url);
+    let host = &after_scheme[user_prefix_len(after_scheme)..];
     let fields = [
         ("ref", spec.git_ref.as_deref().unwrap_or("")),
-        ("repository URL", spec.clone_url.as_str()),
+        ("repository URL", url.as_str()),
+        ("host", host),
         ("path", spec.subdir.as_str()),
     ];
     match fields.iter().find(|(_, v)| v.starts_with('-')) {
@@ -1074,6 +1082,14 @@ mod tests {
         assert!(matches!(
             classify("https://example.com/org/repo//-x"),
             Err(RemoteError::OptionLike { field: "path", .. })
+        ));
+        assert!(matches!(
+            classify("git@-oProxyCommand=touch+x:org/repo"),
+            Err(RemoteError::OptionLike { field: "host", .. })
+        ));
+        assert!(matches!(
+            classify("ssh://git@-oProxyCommand=x/org/repo"),
+            Err(RemoteError::OptionLike { field: "host", .. })
         ));
         assert!(classify("https://example.com/org/repo?ref=v-1").is_ok());
     }
