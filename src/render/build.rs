@@ -586,8 +586,9 @@ impl Builder<'_> {
             source,
         };
         if self.clone_cache.is_none() {
-            let (cache, warning) = remote::CloneCache::open(self.options.git_cache_dir.as_deref())
-                .map_err(remote_err)?;
+            let (cache, warning) =
+                remote::CloneCache::open(self.options.git_cache_dir.as_deref(), &spec.raw)
+                    .map_err(remote_err)?;
             self.warnings.extend(warning);
             self.clone_cache = Some(cache);
         }

@@ -15,7 +15,7 @@
 //! tag, `HEAD`) is fetched again the first time a process asks for it and reused for the
 //! rest of that process.
 //!
-//! A repository is untrusted input: a ref, URL or path that starts with `-` is refused
+//! A repository is untrusted input: a ref, URL, host or path that starts with `-` is refused
 //! (git would read it as an option, `--upload-pack=<command>`), every git command ends
 //! its options with `--end-of-options`, and the directory built must stay inside the
 //! clone once `..` and symlinks are resolved.
@@ -494,8 +494,12 @@ pub enum CloneCache {
 impl CloneCache {
     /// The cache at `configured` (else [`default_cache_dir`]) when it is private (see
     /// [`check_private`]), created 0700 if missing; otherwise a fresh temporary directory
-    /// and a warning saying why the cache was not used.
-    pub fn open(configured: Option<&Path>) -> Result<(CloneCache, Option<String>), RemoteError> {
+    /// and a warning saying why the cache was not used. `url` is the remote base that
+    /// needs the cache (for the error).
+    pub fn open(
+        configured: Option<&Path>,
+        url: &str,
+    ) -> Result<(CloneCache, Option<String>), RemoteError> {
         let wanted = configured.map(Path::to_path_buf).or_else(default_cache_dir);
         let mut warning = None;
         if let Some(dir) = wanted {
@@ -513,7 +517,7 @@ impl CloneCache {
             .prefix("kubectl-gitops-git-")
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
-            .map_err(|e| RemoteError::io("", "cannot create a temporary clone directory", &e))?;
+            .map_err(|e| RemoteError::io(url, "cannot create a temporary clone directory", &e))?;
         Ok((CloneCache::Temporary(tmp), warning))
     }
 
@@ -1099,7 +1103,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let scratch = tempfile::tempdir().unwrap();
         let wanted = scratch.path().join("cache/kubectl-gitops/git");
-        let (cache, warning) = CloneCache::open(Some(&wanted)).unwrap();
+        let (cache, warning) = CloneCache::open(Some(&wanted), "u").unwrap();
         assert!(matches!(cache, CloneCache::Private(_)), "{cache:?}");
         assert_eq!(warning, None);
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
@@ -1107,7 +1111,7 @@ mod tests {
         assert_eq!(mode(wanted.parent().unwrap()), 0o700);
 
         std::fs::set_permissions(&wanted, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let (cache, warning) = CloneCache::open(Some(&wanted)).unwrap();
+        let (cache, warning) = CloneCache::open(Some(&wanted), "u").unwrap();
         let CloneCache::Temporary(tmp) = &cache else {
             panic!("{cache:?}")
         };
