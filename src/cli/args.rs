@@ -158,11 +158,13 @@ pub struct ClusterFlags {
     /// Namespace for objects that name none, and for the env's inventory.
     #[arg(short, long)]
     pub namespace: Option<String>,
-    /// Client-side rate limit: queries per second (0: no limit).
-    #[arg(long, default_value_t = 50.0)]
+    /// A fixed client-side rate limit in queries per second (default 0: none; requests
+    /// in flight are bounded by --concurrency, and every 429 from the server pauses the
+    /// whole client with backoff).
+    #[arg(long, default_value_t = 0.0)]
     pub qps: f64,
-    /// Client-side rate limit: burst.
-    #[arg(long, default_value_t = 100)]
+    /// Burst of the fixed rate limit (with --qps; default: the --qps value, at least 1).
+    #[arg(long, default_value_t = 0)]
     pub burst: u32,
     /// Timeout of each request to the API server, in seconds.
     #[arg(long, default_value_t = 30)]
