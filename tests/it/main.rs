@@ -10,5 +10,6 @@ mod render;
 mod set_image;
 
 mod cluster_proof;
+mod faults;
 mod gitops;
 mod testplane;
