@@ -34,6 +34,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::Value;
 use sha2::Digest as _;
 
@@ -53,6 +54,15 @@ pub(crate) fn signal(pid: u32, sig: &str) {
         .arg(format!("-{sig}"))
         .arg(pid.to_string())
         .status();
+}
+
+/// The message of a log line, without tracing's timestamp and level.
+fn message(line: &str) -> &str {
+    ["applying phase ", "writing inventory parent", "pruning"]
+        .iter()
+        .filter_map(|m| line.find(m))
+        .min()
+        .map_or(line, |at| &line[at..])
 }
 
 /// A log line that marks a sync phase boundary (with `-v`).
@@ -145,6 +155,10 @@ impl Running {
         self.child.id()
     }
 
+    fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// Waits for the `n`-th stderr line (counting from 1) for which `pred` holds; `None`
     /// when stderr ended first. Panics (after killing the child) past `bound`.
     fn wait_for_line(
@@ -231,6 +245,66 @@ struct Obj {
     kubectl: String,
     kind: String,
     name: String,
+    /// `apiVersion` and plural resource name, for the API client.
+    api_version: String,
+    plural: String,
+    /// Namespace, empty when cluster-scoped.
+    namespace: String,
+    /// Phase and wave, as `sync -v` logs them (`applying phase P wave W`).
+    step: (u8, i64),
+}
+
+impl Obj {
+    fn resource(&self) -> ApiResource {
+        let (group, version) = match self.api_version.split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", self.api_version.as_str()),
+        };
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(group, version, &self.kind),
+            &self.plural,
+        )
+    }
+}
+
+/// Reads resourceVersions fast (an API client on its own small runtime), to catch the
+/// first write of a group while `sync` is running.
+struct Poller {
+    rt: tokio::runtime::Runtime,
+    client: kube::Client,
+}
+
+impl Poller {
+    fn new(kubeconfig: &Path) -> Poller {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = rt.block_on(testplane::client(kubeconfig));
+        Poller { rt, client }
+    }
+
+    /// resourceVersion of each object (`None`: absent or unreadable).
+    fn versions(&self, objs: &[&Obj]) -> Vec<Option<String>> {
+        self.rt
+            .block_on(futures::future::join_all(objs.iter().map(|o| {
+                let resource = o.resource();
+                let api: Api<DynamicObject> = if o.namespace.is_empty() {
+                    Api::all_with(self.client.clone(), &resource)
+                } else {
+                    Api::namespaced_with(self.client.clone(), &o.namespace, &resource)
+                };
+                let name = o.name.clone();
+                async move {
+                    let got =
+                        tokio::time::timeout(Duration::from_secs(5), api.get_opt(&name)).await;
+                    match got {
+                        Ok(Ok(Some(obj))) => obj.metadata.resource_version,
+                        _ => None,
+                    }
+                }
+            })))
+    }
 }
 
 /// An env of 16 objects in its own namespaces, with its bystanders, on one cluster.
@@ -267,6 +341,10 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+fn wave_of(wave: Option<&str>) -> i64 {
+    wave.and_then(|w| w.parse().ok()).unwrap_or(0)
+}
+
 fn configmap(ns: &str, name: &str, wave: Option<&str>, value: &str) -> Obj {
     let annotations = wave
         .map(|w| format!("  annotations:\n    kubectl-gitops.io/wave: \"{w}\"\n"))
@@ -279,6 +357,10 @@ fn configmap(ns: &str, name: &str, wave: Option<&str>, value: &str) -> Obj {
         kubectl: format!("configmap/{name}"),
         kind: "ConfigMap".into(),
         name: name.into(),
+        api_version: "v1".into(),
+        plural: "configmaps".into(),
+        namespace: ns.into(),
+        step: (2, wave_of(wave)),
     }
 }
 
@@ -294,6 +376,10 @@ fn service(ns: &str, name: &str, wave: Option<&str>) -> Obj {
         kubectl: format!("service/{name}"),
         kind: "Service".into(),
         name: name.into(),
+        api_version: "v1".into(),
+        plural: "services".into(),
+        namespace: ns.into(),
+        step: (2, wave_of(wave)),
     }
 }
 
@@ -309,6 +395,10 @@ fn deployment(ns: &str, name: &str, wave: Option<&str>) -> Obj {
         kubectl: format!("deployment.apps/{name}"),
         kind: "Deployment".into(),
         name: name.into(),
+        api_version: "apps/v1".into(),
+        plural: "deployments".into(),
+        namespace: ns.into(),
+        step: (2, wave_of(wave)),
     }
 }
 
@@ -339,6 +429,10 @@ impl FaultEnv {
                 kubectl: format!("namespace/{ns}"),
                 kind: "Namespace".into(),
                 name: ns.clone(),
+                api_version: "v1".into(),
+                plural: "namespaces".into(),
+                namespace: String::new(),
+                step: (0, 0),
             },
             Obj {
                 file: "crd.yaml".into(),
@@ -348,6 +442,10 @@ impl FaultEnv {
                 kubectl: format!("customresourcedefinition.apiextensions.k8s.io/widgets.{group}"),
                 kind: "CustomResourceDefinition".into(),
                 name: format!("widgets.{group}"),
+                api_version: "apiextensions.k8s.io/v1".into(),
+                plural: "customresourcedefinitions".into(),
+                namespace: String::new(),
+                step: (0, 0),
             },
             Obj {
                 file: "widget.yaml".into(),
@@ -357,6 +455,10 @@ impl FaultEnv {
                 kubectl: format!("widgets.{group}/gadget"),
                 kind: "Widget".into(),
                 name: "gadget".into(),
+                api_version: format!("{group}/v1"),
+                plural: "widgets".into(),
+                namespace: ns.clone(),
+                step: (2, 0),
             },
             Obj {
                 file: "clusterrole.yaml".into(),
@@ -366,6 +468,10 @@ impl FaultEnv {
                 kubectl: format!("clusterrole.rbac.authorization.k8s.io/{tag}-reader"),
                 kind: "ClusterRole".into(),
                 name: format!("{tag}-reader"),
+                api_version: "rbac.authorization.k8s.io/v1".into(),
+                plural: "clusterroles".into(),
+                namespace: String::new(),
+                step: (1, 0),
             },
         ];
         for i in 0..5 {
@@ -621,6 +727,9 @@ impl FaultEnv {
 
     /// After a fault: the re-run converges and the invariants hold; recorded in `row`.
     fn recover(&mut self, row: &mut Row, what: &str) {
+        for m in self.inventory_misses() {
+            row.fail(format!("{what}, before the re-run: {m}"));
+        }
         match self.converge(row) {
             Ok(()) => row.converged += 1,
             Err(e) => row.fail(format!("{what}: {e}")),
@@ -641,7 +750,7 @@ impl FaultEnv {
             Some(line) => {
                 sync.kill();
                 row.injected += 1;
-                Some(line)
+                Some(message(&line).to_string())
             }
             None => {
                 let out = sync.finish(RUN_BOUND);
@@ -653,6 +762,135 @@ impl FaultEnv {
         }
     }
 
+    /// What an interrupted sync must leave: every object labelled as a member of our
+    /// inventory (the copied-label bystander's namespace aside) is recorded by the parent
+    /// (its group-kind, its namespace), so the next run can prune it.
+    fn inventory_misses(&self) -> Vec<String> {
+        let selector = format!("applyset.kubernetes.io/part-of={}", applyset_id(&self.ns));
+        let mut members = Vec::new();
+        let list = |types: &str| -> Option<Vec<Value>> {
+            let out = self.kubectl(&["get", types, "-A", "-l", &selector, "-o", "json"]);
+            if out.code != Some(0) {
+                return None;
+            }
+            let doc: Value = serde_json::from_str(&out.stdout).ok()?;
+            doc["items"].as_array().cloned()
+        };
+        match list(
+            "namespaces,customresourcedefinitions.apiextensions.k8s.io,\
+             clusterroles.rbac.authorization.k8s.io,configmaps,services,deployments.apps",
+        ) {
+            Some(items) => members.extend(items),
+            None => return vec!["cannot list the members of the inventory".into()],
+        }
+        // Absent until the CRD is served; then a failure only means no widgets yet.
+        members.extend(list(&format!("widgets.{}", self.group)).unwrap_or_default());
+        members.retain(|m| m["metadata"]["namespace"].as_str() != Some(self.other_ns.as_str()));
+        if members.is_empty() {
+            return Vec::new();
+        }
+        let out = self.kubectl(&[
+            "get",
+            "configmap",
+            "gitops-app",
+            "-n",
+            &self.ns,
+            "--ignore-not-found",
+            "-o",
+            "json",
+        ]);
+        let parent: Option<Value> = serde_json::from_str(&out.stdout).ok();
+        let annotation = |name: &str| -> Vec<String> {
+            parent
+                .as_ref()
+                .and_then(|p| p["metadata"]["annotations"][name].as_str())
+                .unwrap_or("")
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let kinds = annotation("applyset.kubernetes.io/contains-group-kinds");
+        let namespaces = annotation("applyset.kubernetes.io/additional-namespaces");
+        let mut misses = Vec::new();
+        for m in &members {
+            let kind = m["kind"].as_str().unwrap_or("");
+            let name = m["metadata"]["name"].as_str().unwrap_or("");
+            let group = m["apiVersion"]
+                .as_str()
+                .and_then(|v| v.split_once('/'))
+                .map(|(g, _)| g)
+                .unwrap_or("");
+            let gk = if group.is_empty() {
+                kind.to_string()
+            } else {
+                format!("{kind}.{group}")
+            };
+            let ns = m["metadata"]["namespace"].as_str().unwrap_or("");
+            if parent.is_none() {
+                misses.push(format!(
+                    "{gk}/{name} is labelled as a member but no inventory parent exists"
+                ));
+            } else if !kinds.contains(&gk) {
+                misses.push(format!(
+                    "{gk}/{name} is labelled as a member but the parent does not record {gk} ({kinds:?})"
+                ));
+            } else if !ns.is_empty() && ns != self.ns && !namespaces.iter().any(|n| n == ns) {
+                misses.push(format!(
+                    "{gk} {ns}/{name} is labelled as a member but the parent does not record namespace {ns}"
+                ));
+            }
+        }
+        misses
+    }
+
+    /// Spawns `sync --prune --no-wait -v` and SIGKILLs it inside the group `step`: after
+    /// its `applying` line, as soon as one of its objects has been written. `None` when
+    /// the sync finished first (then it must have exited 0).
+    fn kill_sync_mid_step(
+        &self,
+        step: (u8, i64),
+        poller: &Poller,
+        row: &mut Row,
+    ) -> Option<String> {
+        let objs: Vec<&Obj> = self.git.iter().filter(|o| o.step == step).collect();
+        let before = poller.versions(&objs);
+        let marker = format!("applying phase {} wave {}:", step.0, step.1);
+        row.runs += 1;
+        let mut sync = Running::spawn(self.gitops("sync", &["--prune", "--no-wait", "-v"]));
+        let Some(line) = sync.wait_for_line(|l| l.contains(&marker), 1, RUN_BOUND) else {
+            let out = sync.finish(RUN_BOUND);
+            if out.code != Some(0) {
+                row.fail(format!("unkilled sync failed: {}", out.text()));
+            }
+            return None;
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if sync.exited() {
+                let out = sync.finish(RUN_BOUND);
+                if out.code != Some(0) {
+                    row.fail(format!("unkilled sync failed: {}", out.text()));
+                }
+                return None;
+            }
+            if poller.versions(&objs) != before {
+                sync.kill();
+                row.injected += 1;
+                return Some(format!("{}, after its first write", message(&line)));
+            }
+            if Instant::now() > deadline {
+                let out = sync.kill();
+                row.fail(format!(
+                    "group {step:?} never written within 30s: {}",
+                    out.text()
+                ));
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     fn cleanup(&self) {
         let _ = self.kubectl(&[
             "delete",
@@ -660,7 +898,10 @@ impl FaultEnv {
             "--ignore-not-found",
             &format!("namespace/{}", self.ns),
             &format!("namespace/{}", self.other_ns),
-            &format!("customresourcedefinition.apiextensions.k8s.io/widgets.{}", self.group),
+            &format!(
+                "customresourcedefinition.apiextensions.k8s.io/widgets.{}",
+                self.group
+            ),
             &format!("clusterrole.rbac.authorization.k8s.io/{}-reader", self.tag),
         ]);
     }
@@ -714,7 +955,11 @@ fn table(rows: &[Row]) -> String {
             r.converged,
             r.wrongly_deleted,
             r.elapsed.as_secs_f64(),
-            if r.failures.is_empty() { "" } else { "  FAILED" }
+            if r.failures.is_empty() {
+                ""
+            } else {
+                "  FAILED"
+            }
         ));
         total.injected += r.injected;
         total.runs += r.runs;
@@ -747,7 +992,7 @@ fn sigkill_at_each_boundary(kubeconfig: &Path, rows: &mut Vec<Row>) {
         env.create_bystanders();
         let hit = env.kill_sync_at(n, &mut first);
         if let Some(line) = &hit {
-            env.recover(&mut first, &format!("killed at boundary {n} ({line})"));
+            env.recover(&mut first, &format!("killed at boundary {n} '{line}'"));
         }
         env.cleanup();
         if hit.is_none() {
@@ -756,6 +1001,25 @@ fn sigkill_at_each_boundary(kubeconfig: &Path, rows: &mut Vec<Row>) {
     }
     first.elapsed = started.elapsed();
     rows.push(first);
+
+    let mut mid = Row::new("sync SIGKILL inside each group: first sync");
+    let started = Instant::now();
+    let poller = Poller::new(kubeconfig);
+    let steps: BTreeSet<(u8, i64)> = FaultEnv::new(kubeconfig, "faults-steps")
+        .git
+        .iter()
+        .map(|o| o.step)
+        .collect();
+    for step in steps {
+        let mut env = FaultEnv::new(kubeconfig, "faults-mid");
+        env.create_bystanders();
+        if let Some(line) = env.kill_sync_mid_step(step, &poller, &mut mid) {
+            env.recover(&mut mid, &format!("killed in '{line}'"));
+        }
+        env.cleanup();
+    }
+    mid.elapsed = started.elapsed();
+    rows.push(mid);
 
     let mut update = Row::new("sync SIGKILL at each boundary: update with prune");
     let started = Instant::now();
@@ -768,7 +1032,7 @@ fn sigkill_at_each_boundary(kubeconfig: &Path, rows: &mut Vec<Row>) {
         env.toggle();
         let hit = env.kill_sync_at(n, &mut update);
         if let Some(line) = &hit {
-            env.recover(&mut update, &format!("killed at boundary {n} ({line})"));
+            env.recover(&mut update, &format!("killed at boundary {n} '{line}'"));
         }
         if hit.is_none() {
             break;
@@ -852,7 +1116,10 @@ fn apiserver_killed_mid_sync(rows: &mut Vec<Row>) {
         }
         row.runs += 1;
         let mut sync = Running::spawn(env.gitops("sync", &["--prune", "--no-wait", "-v"]));
-        let Some(line) = sync.wait_for_line(is_boundary, n, RUN_BOUND) else {
+        let Some(line) = sync
+            .wait_for_line(is_boundary, n, RUN_BOUND)
+            .map(|l| message(&l).to_string())
+        else {
             row.fail(format!(
                 "sync ended before boundary {n}: {}",
                 sync.finish(RUN_BOUND).text()
@@ -871,16 +1138,13 @@ fn apiserver_killed_mid_sync(rows: &mut Vec<Row>) {
             ));
         }
         let took = plane.restart();
-        eprintln!(
-            "faults: interrupted sync exited {:?} after {:.1}s; plane restarted in {:.1}s",
+        row_note(&format!(
+            "interrupted sync exited {:?} after {:.1}s; plane restarted in {:.1}s",
             out.code,
             out.elapsed.as_secs_f64(),
             took.as_secs_f64()
-        );
-        env.recover(
-            &mut row,
-            &format!("server killed at boundary {n} ({line})"),
-        );
+        ));
+        env.recover(&mut row, &format!("server killed at boundary {n} '{line}'"));
     }
     env.cleanup();
     row.elapsed = started.elapsed();
@@ -904,10 +1168,7 @@ fn apiserver_restarted_mid_watch(rows: &mut Vec<Row>) {
     let mut env = FaultEnv::new(&plane.kubeconfig, "faults-watch");
     env.create_bystanders();
     row.runs += 1;
-    let mut watch = Running::spawn(env.gitops(
-        "sync",
-        &["--prune", "--watch", "--interval", "1s"],
-    ));
+    let mut watch = Running::spawn(env.gitops("sync", &["--prune", "--watch", "--interval", "1s"]));
     let in_sync = |row: &mut Row, bound: Duration| {
         let deadline = Instant::now() + bound;
         loop {
@@ -929,11 +1190,11 @@ fn apiserver_restarted_mid_watch(rows: &mut Vec<Row>) {
     row.injected += 1;
     let error = watch.wait_for_line(|l| l.contains("error"), 1, Duration::from_secs(60));
     let restarted_in = plane.restart();
-    eprintln!(
-        "faults: plane stopped in {:.1}s, restarted in {:.1}s; watch logged: {error:?}",
+    row_note(&format!(
+        "plane stopped in {:.1}s, restarted in {:.1}s; watch logged: {error:?}",
         stopped_in.as_secs_f64(),
         restarted_in.as_secs_f64()
-    );
+    ));
     if error.is_none() {
         row.fail("the watch ended instead of logging the error".into());
     }
@@ -1016,8 +1277,10 @@ fn server_of(kubeconfig: &Path) -> (String, std::net::SocketAddr) {
     (url, addr)
 }
 
-/// The proxy between client and server: stalls, resets, resets after 8 KiB, during
-/// `sync` (from a boundary on) and `diff` (from the start), with `--request-timeout 3`.
+/// The proxy between client and server: stalls, resets, resets after 16 KiB per
+/// connection, during `sync` (from its first boundary on: the sync is paused while the
+/// mode changes, so open connections are hit too) and `diff` (from the start), with
+/// `--request-timeout 3`.
 fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
     let (url, upstream) = server_of(kubeconfig);
     let proxy = Proxy::start(upstream);
@@ -1035,6 +1298,10 @@ fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
     if let Err(e) = env.converge(&mut setup) {
         setup.fail(format!("through the proxy: {e}"));
     }
+    let (bytes, connections) = (proxy.bytes(), proxy.accepted());
+    row_note(&format!(
+        "proxy: a first sync and a diff took {connections} connection(s), {bytes} bytes"
+    ));
     if !setup.failures.is_empty() {
         rows.push(setup);
         return;
@@ -1045,8 +1312,16 @@ fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
         ("proxy stall during diff", Mode::Stall, false),
         ("proxy reset during sync", Mode::Reset, true),
         ("proxy reset during diff", Mode::Reset, false),
-        ("proxy reset after 8 KiB per connection, sync", Mode::ResetAfter(8192), true),
-        ("proxy reset after 8 KiB per connection, diff", Mode::ResetAfter(8192), false),
+        (
+            "proxy reset after 16 KiB per connection, sync",
+            Mode::ResetAfter(16384),
+            true,
+        ),
+        (
+            "proxy reset after 16 KiB per connection, diff",
+            Mode::ResetAfter(16384),
+            false,
+        ),
     ];
     for (name, mode, during_sync) in cases {
         let mut row = Row::new(name);
@@ -1058,10 +1333,7 @@ fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
                 "sync",
                 &["--prune", "--no-wait", "-v", "--request-timeout", "3"],
             ));
-            if matches!(mode, Mode::ResetAfter(_)) {
-                // Every connection, from the first, dies after its budget.
-                proxy.set_mode(mode);
-            } else if sync.wait_for_line(is_boundary, 1, RUN_BOUND).is_some() {
+            if sync.wait_for_line(is_boundary, 1, RUN_BOUND).is_some() {
                 signal(sync.pid(), "STOP");
                 proxy.set_mode(mode);
                 signal(sync.pid(), "CONT");
@@ -1073,12 +1345,12 @@ fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
         };
         row.injected += 1;
         proxy.set_mode(Mode::Pass);
-        eprintln!(
-            "faults: {name}: exit {:?} after {:.1}s: {:?}",
+        row_note(&format!(
+            "{name}: exit {:?} after {:.1}s: {:?}",
             out.code,
             out.elapsed.as_secs_f64(),
             out.error_lines()
-        );
+        ));
         if out.code != Some(2) {
             row.fail(format!("{name}: must exit 2: {}", out.text()));
         }
@@ -1086,7 +1358,10 @@ fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
             row.fail(format!("{name}: must print one error line: {}", out.text()));
         }
         if !during_sync && out.stderr.lines().filter(|l| !l.trim().is_empty()).count() != 1 {
-            row.fail(format!("{name}: stderr must be that one line: {}", out.text()));
+            row.fail(format!(
+                "{name}: stderr must be that one line: {}",
+                out.text()
+            ));
         }
         env.recover(&mut row, name);
         row.elapsed = started.elapsed();
@@ -1107,8 +1382,14 @@ fn cluster_faults_suite() {
     let mut rows = Vec::new();
     type Scenario<'a> = (&'a str, Box<dyn Fn(&mut Vec<Row>) + 'a>);
     let scenarios: Vec<Scenario> = vec![
-        ("kill", Box::new(|r| sigkill_at_each_boundary(&kubeconfig, r))),
-        ("git", Box::new(|r| git_changed_before_rerun(&kubeconfig, r))),
+        (
+            "kill",
+            Box::new(|r| sigkill_at_each_boundary(&kubeconfig, r)),
+        ),
+        (
+            "git",
+            Box::new(|r| git_changed_before_rerun(&kubeconfig, r)),
+        ),
         ("apiserver", Box::new(apiserver_killed_mid_sync)),
         ("watch", Box::new(apiserver_restarted_mid_watch)),
         ("proxy", Box::new(|r| proxy_faults(&kubeconfig, r))),
@@ -1155,4 +1436,9 @@ fn cluster_faults_suite() {
     );
     let wrongly_deleted: u32 = rows.iter().map(|r| r.wrongly_deleted).sum();
     assert_eq!(wrongly_deleted, 0, "{summary}");
+}
+
+/// A progress note on the real stderr (shown without --nocapture).
+fn row_note(msg: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "faults: {msg}");
 }

@@ -33,6 +33,8 @@ struct Shared {
     accepted: AtomicU64,
     /// Connections aborted with a reset.
     resets: AtomicU64,
+    /// Bytes forwarded, both directions.
+    bytes: AtomicU64,
 }
 
 impl Shared {
@@ -56,6 +58,7 @@ impl Proxy {
             mode: Mutex::new(Mode::Pass),
             accepted: AtomicU64::new(0),
             resets: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
         });
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -101,6 +104,10 @@ impl Proxy {
 
     pub fn resets(&self) -> u64 {
         self.shared.resets.load(Ordering::Relaxed)
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.shared.bytes.load(Ordering::Relaxed)
     }
 }
 
@@ -204,6 +211,7 @@ async fn pump(
         if to.write_all(&buf[..n]).await.is_err() {
             return Err(Abort);
         }
+        shared.bytes.fetch_add(n as u64, Ordering::Relaxed);
         if abort {
             return Err(Abort);
         }
@@ -305,5 +313,10 @@ mod tests {
         );
         assert!(proxy.resets() >= 3, "resets: {}", proxy.resets());
         assert_eq!(proxy.accepted(), 3, "accepted");
+        assert!(
+            proxy.bytes() >= 5 + 5 + 4 + 4 + 4 + 4,
+            "bytes: {}",
+            proxy.bytes()
+        );
     }
 }
