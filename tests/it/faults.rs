@@ -108,7 +108,17 @@ struct Running {
     lines: mpsc::Receiver<String>,
     stderr: Arc<Mutex<String>>,
     stderr_done: mpsc::Receiver<()>,
-    stdout: std::thread::JoinHandle<String>,
+    stdout: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Drop for Running {
+    /// A scenario that panics never leaves a child behind (a `--watch` would loop on).
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Running {
@@ -147,7 +157,7 @@ impl Running {
             lines,
             stderr,
             stderr_done,
-            stdout,
+            stdout: Some(stdout),
         }
     }
 
@@ -208,7 +218,11 @@ impl Running {
         };
         let elapsed = self.started.elapsed();
         let _ = self.stderr_done.recv_timeout(Duration::from_secs(5));
-        let stdout = self.stdout.join().unwrap_or_default();
+        let stdout = self
+            .stdout
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
         let stderr = self
             .stderr
             .lock()
@@ -976,6 +990,11 @@ fn table(rows: &[Row]) -> String {
         total.wrongly_deleted,
         total.elapsed.as_secs_f64()
     ));
+    s.push_str(
+        "runs: kubectl-gitops invocations (faulted, re-runs, diffs); converged: faults after \
+         which the re-run (sync --prune, then diff) exited 0, or the watch healed; wrongly \
+         deleted: objects Git holds, or bystanders, found deleted after a fault\n",
+    );
     s
 }
 
