@@ -724,12 +724,39 @@ impl FaultEnv {
         (wrongly_deleted, misses)
     }
 
-    /// Re-runs `sync --prune --no-wait` and then `diff`; converged when both exit 0.
-    fn converge(&self, row: &mut Row) -> Result<(), String> {
+    /// Re-runs `sync --prune --no-wait` and then `diff`; converged when both exit 0. The
+    /// sync must prune exactly the objects that left Git and still exist (a miss in
+    /// `row` otherwise).
+    fn converge(&self, row: &mut Row, what: &str) -> Result<(), String> {
+        let expected = self.existing(&self.removed);
         row.runs += 1;
-        let out = run(self.gitops("sync", &["--prune", "--no-wait"]), RUN_BOUND);
+        let out = run(
+            self.gitops("sync", &["--prune", "--no-wait", "-o", "json"]),
+            RUN_BOUND,
+        );
         if out.code != Some(0) {
             return Err(format!("re-run sync: {}", out.text()));
+        }
+        let report: Value = serde_json::from_str(&out.stdout)
+            .map_err(|e| format!("re-run sync -o json: not JSON ({e}): {}", out.text()))?;
+        let pruned: BTreeSet<String> = report["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["action"] == "pruned")
+            .map(|o| {
+                format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap_or(""),
+                    o["name"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        if pruned != expected {
+            // Converged all the same; recorded as a miss of its own.
+            row.fail(format!(
+                "{what}: the re-run must prune exactly what left Git: pruned {pruned:?}, expected {expected:?}"
+            ));
         }
         row.runs += 1;
         let out = run(self.gitops("diff", &[]), RUN_BOUND);
@@ -744,7 +771,7 @@ impl FaultEnv {
         for m in self.inventory_misses() {
             row.fail(format!("{what}, before the re-run: {m}"));
         }
-        match self.converge(row) {
+        match self.converge(row, what) {
             Ok(()) => row.converged += 1,
             Err(e) => row.fail(format!("{what}: {e}")),
         }
@@ -1044,7 +1071,7 @@ fn sigkill_at_each_boundary(kubeconfig: &Path, rows: &mut Vec<Row>) {
     let started = Instant::now();
     let mut env = FaultEnv::new(kubeconfig, "faults-upd");
     env.create_bystanders();
-    if let Err(e) = env.converge(&mut update) {
+    if let Err(e) = env.converge(&mut update, "first sync") {
         update.fail(format!("first sync: {e}"));
     }
     for n in 1..=MAX_BOUNDARIES {
@@ -1314,7 +1341,7 @@ fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
     env.gitops_kubeconfig = proxied;
     env.create_bystanders();
     let mut setup = Row::new("proxy pass-through (set-up)");
-    if let Err(e) = env.converge(&mut setup) {
+    if let Err(e) = env.converge(&mut setup, "first sync through the proxy") {
         setup.fail(format!("through the proxy: {e}"));
     }
     let (bytes, connections) = (proxy.bytes(), proxy.accepted());
