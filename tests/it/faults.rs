@@ -1258,7 +1258,8 @@ fn apiserver_restarted_mid_watch(rows: &mut Vec<Row>) {
         r#"{"data":{"value":"drifted"}}"#,
     ]);
     assert_eq!(drift.code, Some(0), "{}", drift.text());
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let drifted_at = Instant::now();
+    let deadline = drifted_at + Duration::from_secs(90);
     let healed = loop {
         let out = env.kubectl(&[
             "get",
@@ -1277,6 +1278,7 @@ fn apiserver_restarted_mid_watch(rows: &mut Vec<Row>) {
         }
         std::thread::sleep(Duration::from_millis(500));
     };
+    let heal_took = drifted_at.elapsed();
     if healed {
         row.converged += 1;
     } else {
@@ -1291,6 +1293,12 @@ fn apiserver_restarted_mid_watch(rows: &mut Vec<Row>) {
     // The bound runs from the start of the child; give SIGTERM 10 s from now.
     let out = watch.finish(started.elapsed() + Duration::from_secs(10));
     let stop = asked.elapsed();
+    row_note(&format!(
+        "watch: healed {:.1}s after the restart; SIGTERM: exit {:?} in {:.2}s",
+        heal_took.as_secs_f64(),
+        out.code,
+        stop.as_secs_f64()
+    ));
     if out.code != Some(0) || stop > Duration::from_secs(10) {
         row.fail(format!(
             "SIGTERM must stop the watch promptly with exit 0 (took {stop:?}): {}",
