@@ -1294,7 +1294,7 @@ fn apiserver_restarted_mid_watch(rows: &mut Vec<Row>) {
     let out = watch.finish(started.elapsed() + Duration::from_secs(10));
     let stop = asked.elapsed();
     row_note(&format!(
-        "watch: healed {:.1}s after the restart; SIGTERM: exit {:?} in {:.2}s",
+        "watch: a drift made after the restart healed in {:.1}s; SIGTERM: exit {:?} in {:.2}s",
         heal_took.as_secs_f64(),
         out.code,
         stop.as_secs_f64()
