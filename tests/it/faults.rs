@@ -1349,15 +1349,19 @@ fn proxy_faults(kubeconfig: &Path, rows: &mut Vec<Row>) {
     env.gitops_kubeconfig = proxied;
     env.create_bystanders();
     let mut setup = Row::new("proxy pass-through (set-up)");
-    if let Err(e) = env.converge(&mut setup, "first sync through the proxy") {
-        setup.fail(format!("through the proxy: {e}"));
-    }
+    let through = env.converge(&mut setup, "first sync through the proxy");
     let (bytes, connections) = (proxy.bytes(), proxy.accepted());
     row_note(&format!(
         "proxy: a first sync and a diff took {connections} connection(s), {bytes} bytes"
     ));
+    let usable = through.is_ok();
+    if let Err(e) = through {
+        setup.fail(format!("through the proxy: {e}"));
+    }
     if !setup.failures.is_empty() {
         rows.push(setup);
+    }
+    if !usable {
         return;
     }
 
