@@ -9,6 +9,11 @@
 // <dir>/restricted.kubeconfig (user "gitops-restricted", full access to the
 // namespace gitops-restricted only) and prints one line starting with
 // "TESTPLANE READY" on stdout. SIGTERM stops it cleanly.
+//
+// A second start with the same --dir (and --port) is a restart: it reuses the
+// CA, serving certificate, service-account key, tokens and etcd data written
+// by the first one, so kubeconfigs written before keep working and every object
+// survives. This holds after SIGTERM and after SIGKILL alike.
 package main
 
 import (
@@ -34,6 +39,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // CronJob time zones, as upstream kube-apiserver does
@@ -74,11 +81,13 @@ const (
 
 func main() {
 	dir := flag.String("dir", "", "state directory (required); etcd data, certs, logs and kubeconfigs go here")
-	port := flag.Int("port", 0, "kube-apiserver secure port on 127.0.0.1 (0: pick a free one)")
+	port := flag.Int("port", 0, "kube-apiserver secure port on 127.0.0.1 (0: the one of the last start in --dir, else a free one)")
 	stdinEOF := flag.Bool("exit-on-stdin-eof", false, "shut down when stdin is closed (for parents that spawn us with a pipe)")
 	readyTimeout := flag.Duration("ready-timeout", 180*time.Second, "give up if /readyz is not 200 within this time")
 	watchPid := flag.Int("watch-pid", 0, "shut down when the process with this pid has exited (0: off)")
 	removeDir := flag.Bool("remove-dir-on-exit", false, "delete --dir after shutting down")
+	removeDirOnWatch := flag.Bool("remove-dir-on-watch-exit", false,
+		"delete --dir after shutting down because the --watch-pid process has exited (not on SIGTERM/SIGKILL: the dir stays for a restart)")
 	controllers := flag.String("controllers", defaultControllers,
 		"kube-controller-manager controllers to run in-process once the apiserver is ready (empty: none)")
 	shutdownTimeout := flag.Duration("shutdown-timeout", 5*time.Second,
@@ -95,9 +104,10 @@ func main() {
 	if *watchPid > 0 {
 		go watch(*watchPid)
 	}
-	go exitAfterGrace(*shutdownTimeout, *dir, *removeDir)
+	remove := func() bool { return *removeDir || (*removeDirOnWatch && watchedExited.Load()) }
+	go exitAfterGrace(*shutdownTimeout, *dir, remove)
 	err := run(*dir, *port, *stdinEOF, *readyTimeout, *controllers, flag.Args())
-	if *removeDir {
+	if remove() {
 		_ = os.RemoveAll(*dir)
 	}
 	if err != nil {
@@ -110,17 +120,20 @@ func main() {
 // request timeout) for open connections to go idle, and the in-process
 // kube-controller-manager keeps some open until the process exits. The
 // state is throwaway, so after the grace period we just exit.
-func exitAfterGrace(grace time.Duration, dir string, removeDir bool) {
+func exitAfterGrace(grace time.Duration, dir string, removeDir func() bool) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
 	time.Sleep(grace)
 	fmt.Fprintf(os.Stderr, "testplane: graceful shutdown took longer than %s, exiting\n", grace)
-	if removeDir {
+	if removeDir() {
 		_ = os.RemoveAll(dir)
 	}
 	os.Exit(0)
 }
+
+// watchedExited is set once the --watch-pid process is gone.
+var watchedExited atomic.Bool
 
 // watch sends ourselves SIGTERM once process pid is gone (or a zombie), so a
 // test process that started us needs no exit hook to stop us.
@@ -135,6 +148,7 @@ func watch(pid int) {
 			}
 		}
 		if gone {
+			watchedExited.Store(true)
 			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 			return
 		}
@@ -150,13 +164,23 @@ func run(dir string, port int, stdinEOF bool, readyTimeout time.Duration, contro
 	if err := os.MkdirAll(pki, 0o700); err != nil {
 		return err
 	}
+	portFile := filepath.Join(dir, "apiserver.port")
+	if port == 0 {
+		// A restart keeps the port of the first start, so kubeconfigs stay valid.
+		if data, err := os.ReadFile(portFile); err == nil {
+			port, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+	}
 	if port == 0 {
 		if port, err = freePort(); err != nil {
 			return err
 		}
 	}
+	if err := os.WriteFile(portFile, []byte(strconv.Itoa(port)+"\n"), 0o600); err != nil {
+		return err
+	}
 
-	creds, err := writeCredentials(dir, pki)
+	creds, err := credentialsFor(dir, pki)
 	if err != nil {
 		return fmt.Errorf("credentials: %w", err)
 	}
@@ -242,6 +266,45 @@ type credentials struct {
 	restrictedToken string
 }
 
+// credentialsFor reuses the credentials of an earlier start in dir (a restart),
+// or writes new ones. tokens.csv is written last, so its presence means the
+// whole set is there.
+func credentialsFor(dir, pki string) (*credentials, error) {
+	tokens, err := os.ReadFile(filepath.Join(dir, "tokens.csv"))
+	if errors.Is(err, os.ErrNotExist) {
+		return writeCredentials(dir, pki)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"ca.key", "apiserver.crt", "apiserver.key", "sa.key"} {
+		if _, err := os.Stat(filepath.Join(pki, name)); err != nil {
+			return nil, fmt.Errorf("restart in %s: %w", dir, err)
+		}
+	}
+	caPEM, err := os.ReadFile(filepath.Join(pki, "ca.crt"))
+	if err != nil {
+		return nil, fmt.Errorf("restart in %s: %w", dir, err)
+	}
+	c := &credentials{caPEM: caPEM}
+	for _, line := range strings.Split(string(tokens), "\n") {
+		fields := strings.Split(line, ",")
+		if len(fields) < 2 {
+			continue
+		}
+		switch fields[1] {
+		case "testplane-admin":
+			c.adminToken = fields[0]
+		case restrictedUser:
+			c.restrictedToken = fields[0]
+		}
+	}
+	if c.adminToken == "" || c.restrictedToken == "" {
+		return nil, fmt.Errorf("restart in %s: tokens.csv lacks a user's token", dir)
+	}
+	return c, nil
+}
+
 // writeCredentials creates a CA, a serving certificate for 127.0.0.1 and
 // localhost, the service-account signing key and the static token file.
 func writeCredentials(dir, pki string) (*credentials, error) {
@@ -320,13 +383,10 @@ func writeCredentials(dir, pki string) (*credentials, error) {
 }
 
 // startEtcd runs a single-member etcd on two free loopback ports, data under
-// <dir>/etcd, without fsync (test data only), logging to <dir>/etcd.log.
+// <dir>/etcd, without fsync (test data only), logging to <dir>/etcd.log. A
+// restart reuses the ports recorded in <dir>/etcd.ports when they are free.
 func startEtcd(dir string) (*embed.Etcd, string, error) {
-	clientPort, err := freePort()
-	if err != nil {
-		return nil, "", err
-	}
-	peerPort, err := freePort()
+	clientPort, peerPort, err := etcdPorts(filepath.Join(dir, "etcd.ports"))
 	if err != nil {
 		return nil, "", err
 	}
@@ -495,6 +555,41 @@ func writeKubeconfig(path, server string, caPEM []byte, user, token, namespace s
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// etcdPorts returns the client and peer ports recorded in path if both can be
+// bound now, else two new free ones; it records what it returns.
+func etcdPorts(path string) (int, int, error) {
+	if data, err := os.ReadFile(path); err == nil {
+		var client, peer int
+		if n, _ := fmt.Sscanf(string(data), "%d %d", &client, &peer); n == 2 && bindable(client) && bindable(peer) {
+			return client, peer, nil
+		}
+	}
+	client, err := freePort()
+	if err != nil {
+		return 0, 0, err
+	}
+	peer, err := freePort()
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("%d %d\n", client, peer)), 0o600); err != nil {
+		return 0, 0, err
+	}
+	return client, peer, nil
+}
+
+func bindable(port int) bool {
+	if port <= 0 || port > 65535 {
+		return false
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
 }
 
 func freePort() (int, error) {
