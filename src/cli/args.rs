@@ -100,6 +100,10 @@ pub struct SyncArgs {
     /// Accepted for compatibility: taking conflicting fields back is the default now.
     #[arg(long, hide = true)]
     pub force_conflicts: bool,
+    /// Leave fields added by hand (not in Git, set by an untrusted manager) in place;
+    /// by default sync removes them and reports each one.
+    #[arg(long)]
+    pub keep_foreign: bool,
     /// Take over an inventory another repository or env path recorded as its own.
     #[arg(long)]
     pub adopt: bool,

@@ -19,11 +19,18 @@ impl watch::Log for StderrLog {
 }
 
 pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliError> {
+    let rt = runtime()?;
+    // --watch stops on the first SIGINT/SIGTERM, also one that arrives while it starts.
+    let stop = if args.watch {
+        let _guard = rt.enter();
+        Some(watch::Stop::install()?)
+    } else {
+        None
+    };
     let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore, &args.build)?;
     let desired = env.render()?;
     let revision = env.revision();
     let progress = StderrProgress::new();
-    let rt = runtime()?;
     let result = rt.block_on(async {
         let cluster = env.connect(&args.cluster).await?;
         let options = SyncOptions {
@@ -38,13 +45,14 @@ pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliErro
             wait: !args.no_wait,
             timeout: args.timeout,
             respect_managers: args.respect_managers,
+            keep_foreign: args.keep_foreign,
             force_replace: args.force_replace,
             concurrency: args.concurrency,
             ignore: env.ignore.clone(),
             revision: revision.clone(),
             context: Some(cluster.context.clone()),
         };
-        if args.watch {
+        if let Some(stop) = stop {
             let render = || -> Result<(Vec<serde_json::Value>, Option<String>), String> {
                 let built = crate::render::build(&env.dir, &env.build.options(None))
                     .map_err(|e| e.to_string())?;
@@ -67,6 +75,7 @@ pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliErro
                 args.interval,
                 &StderrLog,
                 &sync::Quiet,
+                stop,
             )
             .await?;
             return Ok::<_, CliError>(None);
@@ -121,6 +130,19 @@ fn text(report: &SyncReport, env: &str, waited: bool) -> String {
             o.action.label(),
             o.object
         );
+        for f in &o.foreign {
+            let _ = writeln!(
+                out,
+                "          {} {} (added by manager {:?})",
+                if report.dry_run {
+                    "would remove"
+                } else {
+                    "removed"
+                },
+                f.pointer,
+                f.manager
+            );
+        }
         for t in &o.taken_over {
             let _ = writeln!(
                 out,

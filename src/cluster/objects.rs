@@ -231,6 +231,36 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// A JSON patch (RFC 6902) as [`FIELD_MANAGER`]; `ops` is the patch document. Used
+    /// with a leading `test` of the resourceVersion, so it applies only to the object
+    /// as it was read.
+    pub async fn json_patch(
+        &self,
+        resolved: &Resolved,
+        obj: &ObjectRef,
+        ops: &Value,
+    ) -> Result<Value, ClusterError> {
+        let patch: json_patch::Patch =
+            serde_json::from_value(ops.clone()).map_err(|e| ClusterError::Invalid {
+                object: obj.to_string(),
+                message: format!("bad JSON patch: {e}"),
+            })?;
+        tracing::debug!("PATCH (json) {obj}");
+        let api = self.api(resolved, &obj.namespace);
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_string()),
+            ..Default::default()
+        };
+        let patch = Patch::Json::<()>(patch);
+        self.limiter
+            .send(|| api.patch(&obj.name, &params, &patch))
+            .await
+            .map(to_value)
+            .map_err(|e| self.err(e, "patch", obj))
+    }
+}
+
 fn to_value(o: DynamicObject) -> Value {
     serde_json::to_value(o).unwrap_or(Value::Null)
 }

@@ -108,6 +108,14 @@ impl IgnoreRules {
         }
     }
 
+    /// The managers the rules for `obj` leave fields to (trusted: never foreign).
+    pub fn managers_for(&self, obj: &ObjectRef) -> Vec<String> {
+        self.matching(obj)
+            .filter(|r| r.paths.is_empty())
+            .flat_map(|r| r.managers.iter().cloned())
+            .collect()
+    }
+
     /// Whether any rule for `obj` names managers (so the live object's managedFields
     /// matter).
     pub fn has_managers(&self, obj: &ObjectRef) -> bool {

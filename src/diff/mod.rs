@@ -5,6 +5,7 @@
 //! lives in [`present`].
 
 pub mod fastpath;
+pub mod foreign;
 pub mod ignore;
 pub mod managed;
 pub mod mask;
@@ -58,6 +59,8 @@ pub struct ObjectDiff {
     pub changed: Vec<String>,
     /// Why this drift deserves attention beyond its class (e.g. a prune that cascades).
     pub note: Option<String>,
+    /// Fields someone added by hand (not in Git, owned by an untrusted manager).
+    pub foreign: Vec<foreign::ForeignField>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -195,6 +198,7 @@ pub async fn compute(
                 desired: None,
                 changed: Vec::new(),
                 note,
+                foreign: Vec::new(),
             });
         }
     }
@@ -319,6 +323,7 @@ pub async fn compare(
             desired: Some(desired),
             changed: Vec::new(),
             note: None,
+            foreign: Vec::new(),
         }
     };
     let Some(resolved) = resolved else {
@@ -340,7 +345,21 @@ pub async fn compare(
             ignore.strip_managed(&object, raw, v);
         }
     };
-    {
+    // Fields added by hand make the object drift even when everything Git sets is there.
+    let trusted = ignore.managers_for(&object);
+    let ignored_paths = ignore.pointers_for(&object);
+    let foreign_of = |raw: &Value| -> Vec<foreign::ForeignField> {
+        foreign::foreign_fields(raw, &desired, crate::cluster::FIELD_MANAGER, &trusted)
+            .into_iter()
+            .filter(|f| {
+                !ignored_paths
+                    .iter()
+                    .any(|p| f.pointer == *p || f.pointer.starts_with(&format!("{p}/")))
+            })
+            .collect()
+    };
+    let foreign_live = foreign_of(&live);
+    if foreign_live.is_empty() {
         let (mut d, mut l) = (desired.clone(), live.clone());
         strip(&mut d);
         strip(&mut l);
@@ -352,10 +371,20 @@ pub async fn compare(
                 desired: None,
                 changed: Vec::new(),
                 note: None,
+                foreign: Vec::new(),
             });
         }
     }
     let mut merged = cluster.apply(resolved, &desired, true, true).await?;
+    // What applying leaves of the hand-made fields, in the dry-run's own coordinates;
+    // the desired side shows them removed (as sync removes them).
+    let foreign = if foreign_live.is_empty() {
+        Vec::new()
+    } else {
+        foreign_of(&merged)
+    };
+    let pointers: Vec<String> = foreign.iter().map(|f| f.pointer.clone()).collect();
+    foreign::remove_all(&mut merged, &pointers);
     normalize::normalize(&mut live);
     normalize::normalize(&mut merged);
     strip(&mut live);
@@ -374,6 +403,7 @@ pub async fn compare(
         desired: Some(merged),
         changed,
         note: None,
+        foreign,
     })
 }
 

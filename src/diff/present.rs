@@ -83,13 +83,22 @@ pub fn summary(report: &DiffReport, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}Summary:{} {} to create, {} to update, {} to prune, {} in sync",
+        "{}Summary:{} {} to create, {} to update, {} to prune, {} in sync{}",
         if style.color { BOLD } else { "" },
         if style.color { RESET } else { "" },
         report.count(DriftClass::Create),
         report.count(DriftClass::Update),
         report.count(DriftClass::Prune),
         report.count(DriftClass::InSync),
+        match report
+            .objects
+            .iter()
+            .filter(|d| !d.foreign.is_empty())
+            .count()
+        {
+            0 => String::new(),
+            n => format!(" ({n} with fields added by hand)"),
+        },
     );
     for d in report.objects.iter().filter(|d| d.class.is_drift()) {
         let color = match d.class {
@@ -104,6 +113,12 @@ pub fn summary(report: &DiffReport, style: Style) -> String {
         };
         if let Some(note) = &d.note {
             fields.push_str(&format!("  ({note})"));
+        }
+        for f in &d.foreign {
+            fields.push_str(&format!(
+                "\n          added by hand: {} (manager {:?})",
+                f.pointer, f.manager
+            ));
         }
         if style.color {
             let _ = writeln!(
@@ -137,6 +152,9 @@ pub fn json(report: &DiffReport, show_secrets: bool) -> String {
             if let Some(note) = &d.note {
                 o["note"] = Value::String(note.clone());
             }
+            if !d.foreign.is_empty() {
+                o["foreign"] = serde_json::to_value(&d.foreign).unwrap_or(Value::Null);
+            }
             if d.class.is_drift() {
                 let (live, desired) = sides(d, show_secrets);
                 o["diff"] = Value::String(
@@ -157,6 +175,7 @@ pub fn json(report: &DiffReport, show_secrets: bool) -> String {
             "update": report.count(DriftClass::Update),
             "prune": report.count(DriftClass::Prune),
             "inSync": report.count(DriftClass::InSync),
+            "withForeignFields": report.objects.iter().filter(|d| !d.foreign.is_empty()).count(),
         },
         "objects": objects,
     });

@@ -41,6 +41,8 @@ pub struct SyncOptions {
     pub timeout: Duration,
     /// Refuse fields other managers own instead of taking them back (kubectl's default).
     pub respect_managers: bool,
+    /// Leave fields added by hand (foreign fields) in place instead of removing them.
+    pub keep_foreign: bool,
     pub force_replace: bool,
     pub concurrency: usize,
     pub ignore: IgnoreRules,
@@ -84,6 +86,8 @@ pub struct ObjectResult {
     pub healed: Vec<String>,
     /// Fields taken back from other field managers (Git wins).
     pub taken_over: Vec<TakenField>,
+    /// Fields added by hand that this sync removed (or, with --keep-foreign, left).
+    pub foreign: Vec<diff::foreign::ForeignField>,
     pub health: Health,
     pub reason: String,
     /// The object as the API server returned it from the apply: its health is known
@@ -135,6 +139,7 @@ impl SyncReport {
                 "group": o.object.group, "version": o.object.version, "kind": o.object.kind,
                 "namespace": o.object.namespace, "name": o.object.name,
                 "action": o.action, "healed": o.healed, "takenOver": o.taken_over,
+                "foreignRemoved": o.foreign,
                 "health": o.health, "reason": o.reason,
             })).collect::<Vec<_>>(),
         })
@@ -364,6 +369,7 @@ pub async fn sync(
             action,
             healed: Vec::new(),
             taken_over: Vec::new(),
+            foreign: Vec::new(),
             health: Health::Healthy,
             reason: if action == Action::LeftOver {
                 guard.unwrap_or_default()
@@ -578,7 +584,9 @@ async fn sync_one(
         Action::Updated
     };
     if options.dry_run {
-        return Ok(result_of(&object, action, d.changed));
+        let mut r = result_of(&object, action, d.changed);
+        r.foreign = d.foreign;
+        return Ok(r);
     }
     let Some(resolved) = resolved.cloned().or(cluster.resolve(&object.gvk()).await?) else {
         return Err(SyncError::Cluster(ClusterError::UnknownKind {
@@ -586,6 +594,12 @@ async fn sync_one(
             api_version: crate::render::resource::str_at(desired, &["apiVersion"]).to_string(),
             object: object.to_string(),
         }));
+    };
+    // Fields added by hand go first, guarded by the resourceVersion they were read at.
+    let removed = if d.foreign.is_empty() || options.keep_foreign {
+        Vec::new()
+    } else {
+        remove_foreign(cluster, &resolved, &object, desired, options).await?
     };
     // Git wins: a conflict with another manager is answered by applying again with
     // force, and each field taken back is reported (unless --respect-managers).
@@ -605,6 +619,7 @@ async fn sync_one(
         Ok(applied) => {
             let mut r = result_of(&object, action, d.changed);
             r.taken_over = taken_over;
+            r.foreign = removed;
             r.applied = Some(applied);
             Ok(r)
         }
@@ -622,6 +637,52 @@ async fn sync_one(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Removes the foreign fields of `object` with a JSON patch that first tests the
+/// resourceVersion it read, so a concurrent change is never lost: on a changed object it
+/// reads again and recomputes (three tries). Returns what was removed.
+async fn remove_foreign(
+    cluster: &Cluster,
+    resolved: &Resolved,
+    object: &ObjectRef,
+    desired: &Value,
+    options: &SyncOptions,
+) -> Result<Vec<diff::foreign::ForeignField>, SyncError> {
+    let trusted = options.ignore.managers_for(object);
+    let ignored = options.ignore.pointers_for(object);
+    for attempt in 0..3 {
+        let Some(live) = cluster.get(resolved, object).await? else {
+            return Ok(Vec::new());
+        };
+        let foreign: Vec<_> =
+            diff::foreign::foreign_fields(&live, desired, crate::cluster::FIELD_MANAGER, &trusted)
+                .into_iter()
+                .filter(|f| {
+                    !ignored
+                        .iter()
+                        .any(|p| f.pointer == *p || f.pointer.starts_with(&format!("{p}/")))
+                })
+                .collect();
+        if foreign.is_empty() {
+            return Ok(foreign);
+        }
+        let rv = crate::render::resource::str_at(&live, &["metadata", "resourceVersion"]);
+        let pointers: Vec<String> = foreign.iter().map(|f| f.pointer.clone()).collect();
+        let patch = diff::foreign::removal_patch(rv, &pointers);
+        match cluster.json_patch(resolved, object, &patch).await {
+            Ok(_) => {
+                tracing::info!("removed {} foreign field(s) of {object}", foreign.len());
+                return Ok(foreign);
+            }
+            // The `test` failed: someone changed the object since it was read.
+            Err(ClusterError::Invalid { .. } | ClusterError::Conflict { .. }) if attempt < 2 => {
+                tracing::info!("{object} changed while removing foreign fields; reading it again");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// The fields and managers of an API server conflict message, in its two forms:
@@ -670,6 +731,7 @@ fn result_of(object: &ObjectRef, action: Action, healed: Vec<String>) -> ObjectR
         action,
         healed,
         taken_over: Vec::new(),
+        foreign: Vec::new(),
         health: Health::Healthy,
         reason: String::new(),
         applied: None,

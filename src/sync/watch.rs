@@ -3,17 +3,40 @@
 //! was done with a timestamp; errors back off exponentially (up to five minutes) and
 //! never stop the loop. Conflicting edits by other managers are overridden (that is what
 //! self-heal means) unless `--respect-managers`. SIGINT or SIGTERM ends it promptly,
-//! also in the middle of an iteration (a sync is safe to interrupt: its inventory is
-//! written before its members, and the next run finishes it).
+//! also in the middle of an iteration: a sync in progress gets a few seconds to finish,
+//! then is dropped (safe: its inventory is written before its members, and the next
+//! run finishes it).
 
 use super::{now_rfc3339, sync, Action, Progress, SyncOptions};
 use crate::cluster::Cluster;
 use serde_json::Value;
 use std::time::Duration;
 
+/// How long a sync in progress may still run after SIGINT/SIGTERM.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
 /// Where the loop writes its log lines.
 pub trait Log: Send + Sync {
     fn log(&self, line: &str);
+}
+
+/// SIGINT and SIGTERM, caught from the moment this is installed (install it before
+/// anything slow, such as rendering or connecting, so no signal is lost), kept until the
+/// loop looks at them.
+pub struct Stop {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    /// Must be called inside a tokio runtime.
+    pub fn install() -> Result<Stop, std::io::Error> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Stop {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
 }
 
 /// Runs until a signal arrives. `render` produces the desired objects and the Git
@@ -25,20 +48,32 @@ pub async fn watch(
     interval: Duration,
     log: &dyn Log,
     progress: &dyn Progress,
+    stop: Stop,
 ) -> Result<(), std::io::Error> {
-    use tokio::signal::unix::{signal, SignalKind};
-    // Registered once, before the first iteration: a signal that arrives at any time,
-    // during a sync included, is kept until the loop looks at it.
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let Stop {
+        mut interrupt,
+        mut terminate,
+    } = stop;
     let mut failures: u32 = 0;
     loop {
+        let iteration = once(cluster, render, options, log, progress);
+        tokio::pin!(iteration);
         let outcome = tokio::select! {
-            r = once(cluster, render, options, log, progress) => Some(r),
+            r = &mut iteration => Some(r),
             _ = interrupt.recv() => None,
             _ = terminate.recv() => None,
         };
-        let Some(outcome) = outcome else { break };
+        let Some(outcome) = outcome else {
+            // A sync in progress gets a short grace to finish (and log what it did);
+            // past that it is dropped, which is safe: the next run completes it.
+            if tokio::time::timeout(STOP_GRACE, &mut iteration)
+                .await
+                .is_err()
+            {
+                log.log(&format!("{} interrupted a sync in progress", now_rfc3339()));
+            }
+            break;
+        };
         let delay = match outcome {
             Ok(()) => {
                 failures = 0;

@@ -11,6 +11,7 @@ mod render;
 mod set_image;
 
 mod cluster_proof;
+mod drift;
 mod faults;
 mod gitops;
 mod safety;
