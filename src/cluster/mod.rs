@@ -23,6 +23,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+impl Cluster {
+    /// The underlying kube client, for API calls this module does not wrap (leases,
+    /// events).
+    pub fn client(&self) -> kube::Client {
+        self.client.clone()
+    }
+}
+
 /// The field manager of everything we apply.
 pub const FIELD_MANAGER: &str = "kubectl-gitops";
 
