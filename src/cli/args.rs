@@ -78,6 +78,8 @@ pub struct SyncArgs {
     pub cluster: ClusterFlags,
     #[command(flatten)]
     pub build: BuildFlags,
+    #[command(flatten)]
+    pub compare: CompareFlags,
     /// Delete objects of this env's inventory that are no longer in Git.
     #[arg(long)]
     pub prune: bool,
@@ -119,13 +121,6 @@ pub struct SyncArgs {
     /// Output format of the report.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
-    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
-    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
-    #[arg(long, value_name = "RULE")]
-    pub ignore: Vec<String>,
     /// Keep converging: re-render and re-apply every --interval until interrupted.
     #[arg(long)]
     pub watch: bool,
@@ -142,12 +137,23 @@ pub struct StatusArgs {
     pub cluster: ClusterFlags,
     #[command(flatten)]
     pub build: BuildFlags,
+    #[command(flatten)]
+    pub compare: CompareFlags,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
+}
+
+/// How diff, sync and status compare Git with the cluster (one definition for all three).
+#[derive(clap::Args, Debug, Clone)]
+pub struct CompareFlags {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
+    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
 }
 
 /// kubectl's connection flags (kubectl passes them to plugins unparsed).
@@ -170,9 +176,9 @@ pub struct ClusterFlags {
     /// Burst of the fixed rate limit (with --qps; default: the --qps value, at least 1).
     #[arg(long, default_value_t = 0)]
     pub burst: u32,
-    /// Timeout of each request to the API server, in seconds.
-    #[arg(long, default_value_t = 30)]
-    pub request_timeout: u64,
+    /// Timeout of each request to the API server (e.g. 30s, 1m; a plain number is seconds).
+    #[arg(long, default_value = "30s", value_parser = super::env::parse_duration)]
+    pub request_timeout: std::time::Duration,
 }
 
 #[derive(clap::Args, Debug)]
@@ -183,19 +189,14 @@ pub struct DiffArgs {
     pub cluster: ClusterFlags,
     #[command(flatten)]
     pub build: BuildFlags,
+    #[command(flatten)]
+    pub compare: CompareFlags,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
     /// Print Secret values instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
-    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
-    #[arg(long, value_name = "RULE")]
-    pub ignore: Vec<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

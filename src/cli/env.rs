@@ -217,7 +217,11 @@ pub fn connect_args(flags: &ClusterFlags) -> cluster::ConnectArgs {
         namespace: flags.namespace.clone(),
         qps: flags.qps,
         burst: flags.burst,
-        timeout: Duration::from_secs(flags.request_timeout.max(1)),
+        timeout: if flags.request_timeout.is_zero() {
+            Duration::from_secs(30)
+        } else {
+            flags.request_timeout
+        },
     }
 }
 
@@ -237,32 +241,50 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// Parses `30s`, `5m`, `1h`, `1h30m` or plain seconds.
+/// Parses a duration as Go's `time.ParseDuration` does (what kubectl's flags take):
+/// a sequence of decimal numbers with units `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`
+/// (`1h30m`, `1.5s`, `300ms`); `0` alone; and, as a convenience kubectl does not have,
+/// a plain whole number of seconds (`90`). Negative durations are refused.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
+    let bad = |why: &str| format!("invalid duration '{s}' ({why})");
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
+    let mut rest = s.strip_prefix('+').unwrap_or(s);
+    if rest.starts_with('-') {
+        return Err(bad("negative"));
+    }
+    if rest.is_empty() {
+        return Err(bad("empty"));
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| bad("missing unit"))?;
+        let number = &rest[..end];
+        if number.is_empty() || number == "." {
+            return Err(bad("expected a number"));
         }
-        let n: u64 = num.parse().map_err(|_| format!("invalid duration '{s}'"))?;
-        num.clear();
-        total += match c {
-            'h' => n * 3600,
-            'm' => n * 60,
-            's' => n,
-            _ => return Err(format!("invalid duration '{s}' (use s, m or h)")),
+        let value: f64 = number.parse().map_err(|_| bad("expected a number"))?;
+        rest = &rest[end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad("units are ns, us, ms, s, m, h")),
         };
+        total += value * seconds;
+        rest = &rest[unit_end..];
     }
-    if !num.is_empty() {
-        return Err(format!("invalid duration '{s}' (missing unit)"));
-    }
-    Ok(Duration::from_secs(total))
+    Duration::try_from_secs_f64(total).map_err(|_| bad("out of range"))
 }
 
 #[cfg(test)]
@@ -290,6 +312,21 @@ mod tests {
         assert!(parse_interval("0s").is_err());
         assert!(parse_interval("0").is_err());
         assert_eq!(parse_interval("1s").unwrap(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn durations_follow_go() {
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("300ms").unwrap(), Duration::from_millis(300));
+        assert_eq!(
+            parse_duration("2h45m30s").unwrap(),
+            Duration::from_secs(9930)
+        );
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("1d").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("s").is_err());
     }
 
     #[test]
