@@ -5,6 +5,7 @@ mod cli;
 mod completion;
 mod examples;
 mod hostile;
+mod krew;
 mod plugin_manifest;
 mod remote;
 mod render;
