@@ -5,6 +5,7 @@ mod cli;
 mod completion;
 mod examples;
 mod plugin_manifest;
+mod preview;
 mod remote;
 mod render;
 mod set_image;
