@@ -33,6 +33,12 @@ fn options_for(
 }
 
 pub fn run(args: PreviewArgs, root_flag: Option<&Path>, color: bool) -> Result<ExitCode, CliError> {
+    // No network: a remote base comes from the clone cache (a commit-pinned ref is reused
+    // as cached) or its fetch fails, naming the kustomization. Set before any thread
+    // starts; a value the user set wins.
+    if std::env::var_os("GIT_ALLOW_PROTOCOL").is_none() {
+        std::env::set_var("GIT_ALLOW_PROTOCOL", "file");
+    }
     let root = target::root(root_flag)?;
     if !root.is_dir() {
         return Err(CliError::Usage(format!(

@@ -228,7 +228,9 @@ pub fn compare(
     for obj in head {
         after.insert(ObjectKey::of(&obj), obj);
     }
-    let mut pairs: Vec<(ObjectKey, Option<Value>, Option<Value>, Option<String>)> = Vec::new();
+    // (key, base object, head object, name at the base when renamed)
+    type Pair = (ObjectKey, Option<Value>, Option<Value>, Option<String>);
+    let mut pairs: Vec<Pair> = Vec::new();
     let mut unchanged = 0;
     let mut removed: Vec<(ObjectKey, Value)> = Vec::new();
     for (key, b) in before {
@@ -339,20 +341,19 @@ fn hash_base(name: &str) -> Option<&str> {
     .then_some(base)
 }
 
+/// One finished build: the objects or the error line, and kustomize's warnings.
+pub type Built = (Result<Vec<Value>, String>, Vec<String>);
+
 /// Renders every job (a kustomization directory and its options) on all cores; each
 /// result is the objects or the error as one line. `strip` prefixes are removed from
 /// error lines (so a temporary directory reads as a path in the repository).
-pub fn render_all(
-    jobs: &[(PathBuf, render::Options)],
-    strip: &[PathBuf],
-) -> Vec<(Result<Vec<Value>, String>, Vec<String>)> {
+pub fn render_all(jobs: &[(PathBuf, render::Options)], strip: &[PathBuf]) -> Vec<Built> {
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .clamp(1, jobs.len().max(1));
-    let mut results: Vec<Option<(Result<Vec<Value>, String>, Vec<String>)>> =
-        (0..jobs.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Built>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {

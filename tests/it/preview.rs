@@ -538,3 +538,23 @@ fn preview_refuses_hostile_trees_and_revisions() {
         stderr(&o)
     );
 }
+
+#[test]
+fn preview_never_fetches_remote_bases() {
+    let mut r = Repo::new();
+    scaffold(&r, "", "hello", 1);
+    let a = r.commit("a");
+    r.write(
+        "envs/dev/kustomization.yaml",
+        "resources:\n- ../../base\n- https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0\n",
+    );
+    let o = r.preview(&["--base", &a, "dev"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("env dev: the head (working tree) does not render"),
+        "{err}"
+    );
+    assert!(err.contains("envs/dev/kustomization.yaml"), "{err}");
+    assert!(err.contains("not allowed"), "{err}");
+}
