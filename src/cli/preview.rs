@@ -5,10 +5,10 @@
 use super::args::{BuildFlags, PreviewArgs, PreviewOutput};
 use super::{target, CliError};
 use crate::cluster::binding;
-use crate::preview::{self, present, Rendered};
+use crate::preview::{self, present, Rendered, Side};
 use crate::render;
 use crate::source::{Repo, Revision, Tree};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,84 +57,95 @@ pub fn run(args: PreviewArgs, root_flag: Option<&Path>, color: bool) -> Result<E
         None => Revision::WorkTree,
     };
     let start = std::time::Instant::now();
-    let base = repo.open(&base_rev, &rel_root).map_err(source_error)?;
-    let head = repo.open(&head_rev, &rel_root).map_err(source_error)?;
-    tracing::info!("read the revisions in {:?}", start.elapsed());
-
-    let base_envs: BTreeSet<String> = target::envs(base.root()).into_iter().collect();
-    let head_envs: BTreeSet<String> = target::envs(head.root()).into_iter().collect();
-    let mut envs: Vec<String> = base_envs.union(&head_envs).cloned().collect();
-    if !args.envs.is_empty() {
-        for want in &args.envs {
-            if !envs.contains(want) {
-                return Err(CliError::Usage(format!(
-                    "'{want}' is an env of neither revision (envs: {})",
-                    if envs.is_empty() {
-                        "none".to_string()
-                    } else {
-                        envs.join(", ")
-                    }
-                )));
+    let wanted = |env: &String| args.envs.is_empty() || args.envs.contains(env);
+    let cache = Arc::new(render::cache::FileCache::default());
+    let mut renderer = preview::Renderer::new();
+    let mut failed_options: HashMap<(Side, String), String> = HashMap::new();
+    let mut submit = |renderer: &mut preview::Renderer<(Side, String)>, side: Side, tree: &Tree| {
+        let envs: BTreeSet<String> = target::envs(tree.root())
+            .into_iter()
+            .filter(wanted)
+            .collect();
+        for env in &envs {
+            match options_for(&args.build, tree, env, &cache) {
+                Ok(options) => renderer.submit(
+                    (side, env.clone()),
+                    tree.root().join("envs").join(env),
+                    options,
+                ),
+                Err(e) => {
+                    failed_options.insert((side, env.clone()), e);
+                }
             }
         }
-        envs.retain(|e| args.envs.contains(e));
-    }
+        envs
+    };
+    // The head's envs render while the base is read from Git objects.
+    let head = repo.open(&head_rev, &rel_root).map_err(source_error)?;
+    let head_envs = submit(&mut renderer, Side::Head, &head);
+    let base = repo.open(&base_rev, &rel_root);
+    let base_envs = match &base {
+        Ok(base) => submit(&mut renderer, Side::Base, base),
+        Err(_) => BTreeSet::new(),
+    };
+    let results = renderer.finish();
+    let base = base.map_err(source_error)?;
+    tracing::info!(
+        "read and rendered {} builds in {:?}",
+        results.len(),
+        start.elapsed()
+    );
 
-    // Every (side, env) build as one job; envs absent on a side are not built there.
-    let cache = Arc::new(render::cache::FileCache::default());
-    let mut jobs = Vec::new();
-    let mut slots: Vec<(Rendered, Rendered)> = Vec::new();
-    let mut pending: Vec<(usize, preview::Side)> = Vec::new();
-    for (i, env) in envs.iter().enumerate() {
-        slots.push((None, None));
-        for (side, tree, present) in [
-            (preview::Side::Base, &base, base_envs.contains(env)),
-            (preview::Side::Head, &head, head_envs.contains(env)),
-        ] {
-            if !present {
-                continue;
-            }
-            match options_for(&args.build, tree, env, &cache) {
-                Ok(options) => {
-                    jobs.push((tree.root().join("envs").join(env), options));
-                    pending.push((i, side));
+    let envs: Vec<String> = base_envs.union(&head_envs).cloned().collect();
+    for want in &args.envs {
+        if !envs.contains(want) {
+            let known: BTreeSet<String> = target::envs(base.root())
+                .into_iter()
+                .chain(target::envs(head.root()))
+                .collect();
+            return Err(CliError::Usage(format!(
+                "'{want}' is an env of neither revision (envs: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.into_iter().collect::<Vec<_>>().join(", ")
                 }
-                Err(e) => {
-                    let failed = Some(Err(super::one_line(&e)));
-                    match side {
-                        preview::Side::Base => slots[i].0 = failed,
-                        preview::Side::Head => slots[i].1 = failed,
-                    }
-                }
-            }
+            )));
         }
     }
     let strip = strip_prefixes(&[&base, &head]);
-    let results = preview::render_all(&jobs, &strip);
+    let mut built: HashMap<(Side, String), Result<Vec<serde_json::Value>, String>> = HashMap::new();
     let mut warnings = BTreeSet::new();
-    for ((i, side), (result, warns)) in pending.into_iter().zip(results) {
-        let result = result.map_err(|e| super::one_line(&e));
-        match side {
-            preview::Side::Base => slots[i].0 = Some(result),
-            preview::Side::Head => {
-                warnings.extend(warns);
-                slots[i].1 = Some(result);
-            }
+    for (key, (result, warns)) in results {
+        if key.0 == Side::Head {
+            warnings.extend(warns);
         }
+        built.insert(
+            key,
+            result.map_err(|e| super::one_line(&preview::clean(&e, &strip))),
+        );
+    }
+    for (key, e) in failed_options {
+        built.insert(key, Err(super::one_line(&e)));
     }
     super::print_warnings(&warnings.into_iter().collect::<Vec<_>>())?;
-    tracing::info!("rendered {} builds in {:?}", jobs.len(), start.elapsed());
-
+    // The temporary trees go away while the renders are compared.
+    let cleanup = std::thread::spawn(move || drop((base, head)));
+    let sides: Vec<(String, Rendered, Rendered)> = envs
+        .iter()
+        .map(|env| {
+            let b = built.remove(&(Side::Base, env.clone()));
+            let h = built.remove(&(Side::Head, env.clone()));
+            (env.clone(), b, h)
+        })
+        .collect();
     let p = preview::Preview {
         base: base_rev.label(),
         head: head_rev.label(),
-        envs: envs
-            .iter()
-            .zip(slots)
-            .map(|(env, (b, h))| preview::compare_env(env, b, h, args.show_secrets))
-            .collect(),
+        envs: preview::compare_all(sides, args.show_secrets),
     };
     tracing::info!("compared in {:?}", start.elapsed());
+    let _ = cleanup.join();
 
     let stdout = std::io::stdout();
     let mut o = stdout.lock();

@@ -12,10 +12,9 @@ use crate::render;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Which of the two revisions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {
     Base,
     Head,
@@ -344,34 +343,100 @@ fn hash_base(name: &str) -> Option<&str> {
 /// One finished build: the objects or the error line, and kustomize's warnings.
 pub type Built = (Result<Vec<Value>, String>, Vec<String>);
 
-/// Renders every job (a kustomization directory and its options) on all cores; each
-/// result is the objects or the error as one line. `strip` prefixes are removed from
-/// error lines (so a temporary directory reads as a path in the repository).
-pub fn render_all(jobs: &[(PathBuf, render::Options)], strip: &[PathBuf]) -> Vec<Built> {
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
+/// Builds on all cores as jobs arrive, so the head's envs render while the base is still
+/// being read from Git. Each job carries a key; [`Renderer::finish`] returns every key
+/// with its result (objects, or the error as one line) and kustomize's warnings.
+pub struct Renderer<K: Send + 'static> {
+    jobs: Option<std::sync::mpsc::Sender<(K, PathBuf, render::Options)>>,
+    done: std::sync::mpsc::Receiver<(K, Built)>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    submitted: usize,
+}
+
+impl<K: Send + 'static> Renderer<K> {
+    /// A pool of one worker per core.
+    pub fn new() -> Renderer<K> {
+        let (jobs, queue) = std::sync::mpsc::channel::<(K, PathBuf, render::Options)>();
+        let (results, done) = std::sync::mpsc::channel();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let n = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let workers = (0..n)
+            .map(|_| {
+                let queue = queue.clone();
+                let results = results.clone();
+                std::thread::spawn(move || loop {
+                    let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((key, dir, options)) = job else {
+                        break;
+                    };
+                    let built = match render::build(&dir, &options) {
+                        Ok(out) => (
+                            Ok(out.resources.into_iter().map(|r| r.obj).collect()),
+                            out.warnings,
+                        ),
+                        Err(e) => (Err(e.to_string()), Vec::new()),
+                    };
+                    if results.send((key, built)).is_err() {
+                        break;
+                    }
+                })
+            })
+            .collect();
+        Renderer {
+            jobs: Some(jobs),
+            done,
+            workers,
+            submitted: 0,
+        }
+    }
+
+    /// Queues the build of the kustomization in `dir`.
+    pub fn submit(&mut self, key: K, dir: PathBuf, options: render::Options) {
+        if let Some(jobs) = &self.jobs {
+            if jobs.send((key, dir, options)).is_ok() {
+                self.submitted += 1;
+            }
+        }
+    }
+
+    /// Waits for every queued build.
+    pub fn finish(mut self) -> Vec<(K, Built)> {
+        self.jobs = None;
+        let out: Vec<(K, Built)> = self.done.iter().take(self.submitted).collect();
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+        out
+    }
+}
+
+impl<K: Send + 'static> Default for Renderer<K> {
+    fn default() -> Self {
+        Renderer::new()
+    }
+}
+
+/// Compares every env (name, base side, head side) on all cores, keeping the order.
+pub fn compare_all(envs: Vec<(String, Rendered, Rendered)>, show_secrets: bool) -> Vec<EnvPreview> {
+    let n = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
-        .clamp(1, jobs.len().max(1));
-    let mut results: Vec<Option<Built>> = (0..jobs.len()).map(|_| None).collect();
+        .min(envs.len().max(1));
+    let mut slots: Vec<Option<EnvPreview>> = (0..envs.len()).map(|_| None).collect();
+    let queue = std::sync::Mutex::new(envs.into_iter().enumerate());
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        let handles: Vec<_> = (0..n)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((dir, options)) = jobs.get(i) else {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((i, (env, base, head))) = next else {
                             break;
                         };
-                        let r = match render::build(dir, options) {
-                            Ok(out) => (
-                                Ok(out.resources.into_iter().map(|r| r.obj).collect()),
-                                out.warnings,
-                            ),
-                            Err(e) => (Err(clean(&e.to_string(), strip)), Vec::new()),
-                        };
-                        done.push((i, r));
+                        done.push((i, compare_env(&env, base, head, show_secrets)));
                     }
                     done
                 })
@@ -379,16 +444,13 @@ pub fn render_all(jobs: &[(PathBuf, render::Options)], strip: &[PathBuf]) -> Vec
             .collect();
         for h in handles {
             if let Ok(done) = h.join() {
-                for (i, r) in done {
-                    results[i] = Some(r);
+                for (i, e) in done {
+                    slots[i] = Some(e);
                 }
             }
         }
     });
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| (Err("the build did not finish".to_string()), Vec::new())))
-        .collect()
+    slots.into_iter().flatten().collect()
 }
 
 /// An error message with the given directory prefixes removed.
