@@ -42,8 +42,9 @@ def sh(cmd, env, check=True, capture=True, stdin=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--apps", type=int, default=1000)
-    ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--qps", type=float, default=500)
+    # Default: our default flags (what users run). Give --concurrency/--qps to measure tuned.
+    ap.add_argument("--concurrency", type=int, default=None)
+    ap.add_argument("--qps", type=float, default=None)
     ap.add_argument("--binary", default=str(ROOT / "target/release/kubectl-gitops"))
     ap.add_argument("--gen", default=str(ROOT.parent / "shared/bench/gen_repo.py"))
     a = ap.parse_args()
@@ -72,16 +73,21 @@ def run(a, env):
     for ns in ("env00", "env01"):
         sh(["kubectl", "create", "namespace", ns], env)
     ours = [a.binary, "--root", str(repo)]
-    flags = ["-n", "env01", "--concurrency", str(a.concurrency), "--qps", str(a.qps),
-             "--burst", str(int(a.qps))]
+    flags = ["-n", "env01"]
+    if a.concurrency is not None:
+        flags += ["--concurrency", str(a.concurrency)]
+    if a.qps is not None:
+        flags += ["--qps", str(a.qps), "--burst", str(int(a.qps))]
     kubectl_apply = ["kubectl", "apply", "--server-side", "--field-manager", "kubectl-bench",
                      "-k", str(repo / "envs/env00")]
     rows = []
 
     t_k1, _ = sh(kubectl_apply, env)
-    t_o1, p = sh(ours + ["sync", "env01", "--no-wait"] + flags, env)
+    # -vv logs every API request (one line each): the count per object is reported.
+    t_o1, p = sh(ours + ["-vv", "sync", "env01", "--no-wait"] + flags, env)
     if p.returncode != 0:
         sys.exit(f"bench: first sync failed:\n{p.stderr[-3000:]}")
+    requests = len(re.findall(r"\b(GET|APPLY|LIST|DELETE|CAN-I|DISCOVER)\b", p.stderr))
     rows.append(("first sync", t_k1, t_o1))
     t_k2, _ = sh(kubectl_apply, env)
     t_o2, p = sh(ours + ["sync", "env01", "--no-wait"] + flags, env)
@@ -121,7 +127,10 @@ def run(a, env):
     our_drift = {(o["kind"], o["name"]) for o in json.loads(po.stdout)["objects"] if o["class"] != "in-sync"}
     same = kubectl_drift == our_drift == mutated
 
-    print(f"objects: {len(objects)} ({a.apps} apps), concurrency {a.concurrency}, qps {a.qps:.0f}")
+    tuning = "default flags" if a.concurrency is None and a.qps is None else \
+        f"concurrency {a.concurrency}, qps {a.qps}"
+    print(f"objects: {len(objects)} ({a.apps} apps), {tuning}")
+    print(f"first sync: {requests} API requests, {requests / len(objects):.2f} per object")
     print(f"{'operation':<20} {'kubectl s':>10} {'ours s':>8} {'speedup':>8}")
     for name, k, o in rows:
         print(f"{name:<20} {k:10.2f} {o:8.2f} {k / o:7.1f}x")

@@ -164,11 +164,13 @@ pub struct ClusterFlags {
     /// Namespace for objects that name none, and for the env's inventory.
     #[arg(short, long)]
     pub namespace: Option<String>,
-    /// Client-side rate limit: queries per second (0: no limit).
-    #[arg(long, default_value_t = 50.0)]
+    /// A fixed client-side rate limit in queries per second (default 0: none; requests
+    /// in flight are bounded by --concurrency, and every 429 from the server pauses the
+    /// whole client with backoff).
+    #[arg(long, default_value_t = 0.0)]
     pub qps: f64,
-    /// Client-side rate limit: burst.
-    #[arg(long, default_value_t = 100)]
+    /// Burst of the fixed rate limit (with --qps; default: the --qps value, at least 1).
+    #[arg(long, default_value_t = 0)]
     pub burst: u32,
     /// Timeout of each request to the API server, in seconds.
     #[arg(long, default_value_t = 30)]
@@ -282,7 +284,9 @@ pub struct RenderArgs {
 }
 
 /// kustomize's build flags, for every command that renders. An env's `buildOptions` in
-/// `.gitops/envs.yaml` supplies defaults (the same flags as one string).
+/// `.gitops/envs.yaml` supplies defaults (the same flags as one string), except
+/// `--helm-command` and `--load-restrictor`, which only the command line may give (see
+/// [`BuildFlags::command_line_only`]).
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildFlags {
     /// Where files may be loaded from, as kustomize's flag of the same name
@@ -330,6 +334,19 @@ impl BuildFlags {
                     .trim_start_matches("error: ");
                 format!("buildOptions '{line}': {first}")
             })
+    }
+
+    /// The first option set here that only the command line may give (a repository's
+    /// `buildOptions` may not): `--helm-command` runs a program, `--load-restrictor`
+    /// decides which files a build may read.
+    pub fn command_line_only(&self) -> Option<&'static str> {
+        if self.helm_command.is_some() {
+            Some("--helm-command")
+        } else if self.load_restrictor.is_some() {
+            Some("--load-restrictor")
+        } else {
+            None
+        }
     }
 
     /// These flags over `defaults`: what is given here wins, switches add up.
@@ -420,6 +437,17 @@ mod tests {
         assert_eq!(b.helm_api_versions, ["a/v1", "b/v2"]);
         let err = BuildFlags::parse_line("--enable-helmet").unwrap_err();
         assert!(err.contains("--enable-helmet"), "{err}");
+    }
+
+    #[test]
+    fn program_and_load_restrictor_are_command_line_only() {
+        let b =
+            BuildFlags::parse_line("--enable-helm --helm-debug --helm-kube-version 1.30").unwrap();
+        assert_eq!(b.command_line_only(), None);
+        let b = BuildFlags::parse_line("--helm-command ./evil").unwrap();
+        assert_eq!(b.command_line_only(), Some("--helm-command"));
+        let b = BuildFlags::parse_line("--load-restrictor LoadRestrictionsNone").unwrap();
+        assert_eq!(b.command_line_only(), Some("--load-restrictor"));
     }
 
     #[test]

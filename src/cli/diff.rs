@@ -37,13 +37,17 @@ pub fn run(args: DiffArgs, root_flag: Option<&Path>, color: bool) -> Result<Exit
                 .filter(|p| !p.trim().is_empty());
             match external {
                 Some(program) => {
-                    let tmp = std::env::temp_dir()
-                        .join(format!("kubectl-gitops-diff-{}", std::process::id()));
-                    let code = present::external(&report, &program, args.show_secrets, &tmp);
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    let code = code.map_err(|e| {
-                        CliError::Usage(format!("KUBECTL_EXTERNAL_DIFF '{program}': {e}"))
-                    })?;
+                    let outcome =
+                        present::external(&report, &program, args.show_secrets).map_err(|e| {
+                            CliError::Usage(format!("KUBECTL_EXTERNAL_DIFF '{program}': {e}"))
+                        })?;
+                    let code = match outcome {
+                        present::ExternalOutcome::Exited(code) => code,
+                        // Interrupted: the files are removed; exit as the signal asks.
+                        present::ExternalOutcome::Interrupted(signal) => {
+                            return Ok(ExitCode::from((128 + signal).clamp(0, 255) as u8));
+                        }
+                    };
                     if code > 1 {
                         return Err(CliError::Usage(format!(
                             "KUBECTL_EXTERNAL_DIFF '{program}' exited {code}"

@@ -1,6 +1,8 @@
-//! What every cluster command does first: resolve the env, render it, read its ignore
-//! rules and binding, connect with kubectl's flags, and refuse a cluster that contradicts
-//! the binding (unless `--context` was given explicitly).
+//! What every cluster command does first: resolve the env and the repository root it
+//! belongs to (from the target, see [`target`]), render it, read its ignore rules and
+//! binding, connect with kubectl's flags, and refuse a cluster that contradicts the
+//! binding (unless `--context` was given explicitly) — a wrong context before any
+//! request is sent to it.
 
 use super::args::{BuildFlags, ClusterFlags};
 use super::{target, CliError};
@@ -28,8 +30,7 @@ impl Env {
         ignore_flags: &[String],
         build_flags: &BuildFlags,
     ) -> Result<Env, CliError> {
-        let dir = target::resolve(target_arg, root_flag)?;
-        let root = target::root(root_flag)?;
+        let (dir, root) = target::resolve_with_root(target_arg, root_flag)?;
         let name = dir
             .canonicalize()
             .ok()
@@ -37,7 +38,7 @@ impl Env {
             .unwrap_or_else(|| "default".to_string());
         let binding = binding::load(&root, &name).map_err(CliError::Usage)?;
         let ignore = IgnoreRules::load(&root, ignore_flags).map_err(CliError::Usage)?;
-        let build = effective_build_flags(build_flags, binding.as_ref())?;
+        let build = effective_build_flags(build_flags, &root, &name, binding.as_ref())?;
         Ok(Env {
             dir,
             root,
@@ -111,6 +112,17 @@ impl Env {
 
     /// Connects and checks the binding.
     pub async fn connect(&self, flags: &ClusterFlags) -> Result<Cluster, CliError> {
+        if let (Some(b), None) = (&self.binding, &flags.context) {
+            // The kubeconfig's current context is known without a request: refuse a
+            // wrong one before talking to that cluster at all.
+            if let Some(current) = current_context(flags) {
+                let context_only = binding::Binding {
+                    server: None,
+                    ..b.clone()
+                };
+                binding::check(&self.name, &context_only, &current, "").map_err(CliError::Usage)?;
+            }
+        }
         let mut args = connect_args(flags);
         if args.namespace.is_none() {
             args.namespace = self.binding.as_ref().and_then(|b| b.namespace.clone());
@@ -124,19 +136,45 @@ impl Env {
     }
 }
 
-/// The command line's build flags over the binding's `buildOptions`.
+/// The command line's build flags over the binding's `buildOptions` (env `env` of the
+/// repository at `root`). The repository file may not choose a program to run
+/// (`--helm-command`) or lift the load restriction (`--load-restrictor`): a repository
+/// is untrusted input, so those come from the command line only.
 pub fn effective_build_flags(
     flags: &BuildFlags,
+    root: &Path,
+    env: &str,
     binding: Option<&binding::Binding>,
 ) -> Result<BuildFlags, CliError> {
-    match binding.and_then(|b| b.build_options.as_deref()) {
-        Some(line) => {
-            let defaults = BuildFlags::parse_line(line)
-                .map_err(|e| CliError::Usage(format!("{}: {e}", binding::BINDING_FILE)))?;
-            Ok(flags.over(&defaults))
-        }
-        None => Ok(flags.clone()),
+    let Some(line) = binding.and_then(|b| b.build_options.as_deref()) else {
+        return Ok(flags.clone());
+    };
+    let file = root.join(binding::BINDING_FILE);
+    let defaults = BuildFlags::parse_line(line)
+        .map_err(|e| CliError::Usage(format!("{}: env '{env}': {e}", file.display())))?;
+    if let Some(option) = defaults.command_line_only() {
+        return Err(CliError::Usage(format!(
+            "{}: env '{env}': buildOptions may not set {option} (a repository must not {}); pass {option} on the command line instead",
+            file.display(),
+            if option == "--helm-command" {
+                "choose a program to run"
+            } else {
+                "lift the load restriction"
+            }
+        )));
     }
+    Ok(flags.over(&defaults))
+}
+
+/// The current context of the kubeconfig kubectl would use (`--kubeconfig`, else
+/// `KUBECONFIG`, else `~/.kube/config`), if it can be read.
+fn current_context(flags: &ClusterFlags) -> Option<String> {
+    use kube::config::Kubeconfig;
+    let config = match &flags.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path).ok()?,
+        None => Kubeconfig::read().ok()?,
+    };
+    config.current_context
 }
 
 /// One identity for the forms a repository URL takes: `git@host:org/repo.git`,

@@ -27,8 +27,8 @@ fn options_for(
     cache: &Arc<render::cache::FileCache>,
 ) -> Result<render::Options, String> {
     let binding = binding::load(tree.root(), env)?;
-    let flags =
-        super::env::effective_build_flags(flags, binding.as_ref()).map_err(|e| e.to_string())?;
+    let flags = super::env::effective_build_flags(flags, tree.root(), env, binding.as_ref())
+        .map_err(|e| e.to_string())?;
     Ok(flags.options(Some(cache.clone())))
 }
 
@@ -126,7 +126,7 @@ pub fn run(args: PreviewArgs, root_flag: Option<&Path>, color: bool) -> Result<E
         );
     }
     for (key, e) in failed_options {
-        built.insert(key, Err(super::one_line(&e)));
+        built.insert(key, Err(super::one_line(&preview::clean(&e, &strip))));
     }
     super::print_warnings(&warnings.into_iter().collect::<Vec<_>>())?;
     // The temporary trees go away while the renders are compared.

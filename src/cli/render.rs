@@ -21,7 +21,12 @@ fn flags_for(args: &RenderArgs, root: &Path, dir: &Path) -> Result<BuildFlags, C
         Some(name) => binding::load(root, &name).map_err(CliError::Usage)?,
         None => None,
     };
-    super::env::effective_build_flags(&args.build, binding.as_ref())
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_string()))
+        .unwrap_or_default();
+    super::env::effective_build_flags(&args.build, root, &name, binding.as_ref())
 }
 
 fn format(out: &render::Output, format: OutputFormat) -> String {
@@ -35,8 +40,7 @@ pub fn run(args: RenderArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
     if args.all {
         return run_all(&args, root_flag);
     }
-    let dir = target::resolve(args.target.as_deref(), root_flag)?;
-    let root = target::root(root_flag)?;
+    let (dir, root) = target::resolve_with_root(args.target.as_deref(), root_flag)?;
     let options = flags_for(&args, &root, &dir)?.options(None);
     let start = std::time::Instant::now();
     let out = render::build(&dir, &options)?;

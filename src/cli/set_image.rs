@@ -1,6 +1,7 @@
 //! `kubectl gitops set-image [TARGET] IMAGE...`: `kustomize edit set image` on an env's
 //! kustomization file, keeping its comments and layout (see [`crate::edit::images`]).
-//! Arguments are all checked before the file is read; on any error the file is untouched.
+//! Arguments are all checked before the file is read; on any error the file is untouched
+//! (the edit is written atomically, see [`crate::edit::replace_file`]).
 
 use super::{target, CliError};
 use crate::edit::images::{self, EditError, ImageUpdate};
@@ -81,8 +82,12 @@ pub fn run(args: SetImageArgs, root: Option<&Path>) -> Result<ExitCode, CliError
     let edited = images::set_images(&text, &updates)
         .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
     if edited != text {
-        std::fs::write(&file, edited)
-            .map_err(|e| CliError::Usage(format!("writing {}: {e}", file.display())))?;
+        crate::edit::replace_file(&file, edited.as_bytes()).map_err(|e| {
+            CliError::Usage(format!(
+                "writing {}: {e} (the file is left untouched)",
+                file.display()
+            ))
+        })?;
     }
     Ok(ExitCode::SUCCESS)
 }

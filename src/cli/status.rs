@@ -27,17 +27,38 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
             prune_cascading: false,
         };
         let report = diff::compute(&cluster, desired, &options).await?;
-        let mut rows = Vec::new();
-        for d in report.objects {
-            let (h, reason) = match cluster.resolve(&d.object.gvk()).await? {
-                Some(res) => match cluster.get(&res, &d.object).await? {
-                    Some(live) => health::assess(&live),
-                    None => (health::Health::Missing, "not on the cluster".to_string()),
-                },
-                None => (health::Health::Missing, "kind not served".to_string()),
+        // Health of every object: one LIST per kind and namespace, not a GET each.
+        let mut objects = Vec::with_capacity(report.objects.len());
+        let mut resolved = Vec::with_capacity(report.objects.len());
+        for d in &report.objects {
+            let r = &d.object;
+            let api_version = if r.group.is_empty() {
+                r.version.clone()
+            } else {
+                format!("{}/{}", r.group, r.version)
             };
-            rows.push((d.object, d.class, h, reason));
+            objects.push(json!({
+                "apiVersion": api_version, "kind": r.kind,
+                "metadata": {"name": r.name, "namespace": r.namespace},
+            }));
+            resolved.push(cluster.resolve(&r.gvk()).await?);
         }
+        let all: Vec<usize> = (0..objects.len()).collect();
+        let healths = sync::observe(&cluster, &objects, &resolved, &all, args.concurrency).await?;
+        let rows: Vec<_> = report
+            .objects
+            .into_iter()
+            .zip(resolved.iter().zip(healths))
+            .map(|(d, (res, (h, reason)))| match res {
+                Some(_) => (d.object, d.class, h, reason),
+                None => (
+                    d.object,
+                    d.class,
+                    health::Health::Missing,
+                    "kind not served".to_string(),
+                ),
+            })
+            .collect();
         let (_, parent) = cluster.applyset_parent(&set).await?;
         Ok::<_, CliError>((rows, parent, cluster.server.clone()))
     })?;

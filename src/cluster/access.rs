@@ -17,7 +17,6 @@ impl Cluster {
         resolved: &Resolved,
         namespace: &str,
     ) -> Result<bool, ClusterError> {
-        self.limiter.acquire().await;
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
                 resource_attributes: Some(ResourceAttributes {
@@ -34,7 +33,8 @@ impl Cluster {
         };
         let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
         tracing::debug!("CAN-I {verb} {} in {namespace:?}", resolved.resource.plural);
-        match api.create(&PostParams::default(), &review).await {
+        let params = PostParams::default();
+        match self.limiter.send(|| api.create(&params, &review)).await {
             Ok(r) => Ok(r.status.is_some_and(|s| s.allowed)),
             Err(e) => Err(ClusterError::from_kube(
                 e,

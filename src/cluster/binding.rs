@@ -26,8 +26,9 @@ pub struct Binding {
     pub server: Option<String>,
     pub namespace: Option<String>,
     /// kustomize build flags every command renders this env with (`--enable-helm`,
-    /// `--load-restrictor LoadRestrictionsNone`, `--helm-*`), as Argo CD's
-    /// `kustomize.buildOptions`.
+    /// `--helm-kube-version`, `--helm-api-versions`, `--helm-debug`), as Argo CD's
+    /// `kustomize.buildOptions`; `--helm-command` and `--load-restrictor` are refused
+    /// here (a repository may not choose a program to run or lift the load restriction).
     #[serde(rename = "buildOptions")]
     pub build_options: Option<String>,
 }

@@ -94,9 +94,13 @@ async fn finish(
         context,
         discovery: Arc::new(tokio::sync::Mutex::new(HashMap::new())),
         limiter: Arc::new(RateLimiter::new(
-            // 0 (or less) means no client-side limit.
+            // 0 (or less) means no fixed client-side rate.
             args.qps,
-            if args.burst > 0 { args.burst } else { 100 },
+            if args.burst > 0 {
+                args.burst
+            } else {
+                args.qps.max(1.0) as u32
+            },
         )),
     })
 }

@@ -49,9 +49,13 @@ impl Cluster {
         if let Some(hit) = self.discovery.lock().await.get(gvk) {
             return Ok(hit.clone());
         }
-        self.limiter.acquire().await;
+        tracing::debug!("DISCOVER {}", gvk.api_version());
         let kgvk = kube::api::GroupVersionKind::gvk(&gvk.group, &gvk.version, &gvk.kind);
-        let resolved = match kube::discovery::pinned_kind(&self.client, &kgvk).await {
+        let resolved = match self
+            .limiter
+            .send(|| kube::discovery::pinned_kind(&self.client, &kgvk))
+            .await
+        {
             Ok((resource, caps)) => Some(to_resolved(resource, caps)),
             Err(kube::Error::Api(s)) if s.code == 404 => None,
             Err(kube::Error::Discovery(_)) => None,
@@ -101,8 +105,12 @@ impl Cluster {
                 })
                 .await;
         }
-        self.limiter.acquire().await;
-        let api_group = match kube::discovery::group(&self.client, group).await {
+        tracing::debug!("DISCOVER group {group}");
+        let api_group = match self
+            .limiter
+            .send(|| kube::discovery::group(&self.client, group))
+            .await
+        {
             Ok(g) => g,
             Err(kube::Error::Api(s)) if s.code == 404 => return Ok(None),
             Err(kube::Error::Discovery(_)) => return Ok(None),

@@ -77,9 +77,9 @@ impl Cluster {
         resolved: &Resolved,
         obj: &ObjectRef,
     ) -> Result<Option<Value>, ClusterError> {
-        self.limiter.acquire().await;
         tracing::debug!("GET {obj}");
-        match self.api(resolved, &obj.namespace).get_opt(&obj.name).await {
+        let api = self.api(resolved, &obj.namespace);
+        match self.limiter.send(|| api.get_opt(&obj.name)).await {
             Ok(Some(o)) => Ok(Some(to_value(o))),
             Ok(None) => Ok(None),
             Err(e) => Err(self.err(e, "get", obj)),
@@ -102,10 +102,11 @@ impl Cluster {
         if dry_run {
             params = params.dry_run();
         }
-        self.limiter.acquire().await;
         tracing::debug!("APPLY{} {obj}", if dry_run { " (dry run)" } else { "" });
-        self.api(resolved, &obj.namespace)
-            .patch(&obj.name, &params, &Patch::Apply(desired))
+        let api = self.api(resolved, &obj.namespace);
+        let patch = Patch::Apply(desired);
+        self.limiter
+            .send(|| api.patch(&obj.name, &params, &patch))
             .await
             .map(to_value)
             .map_err(|e| self.err(e, if dry_run { "dry-run apply" } else { "apply" }, &obj))
@@ -120,7 +121,6 @@ impl Cluster {
         namespace: &str,
         label_selector: &str,
     ) -> Result<Vec<Value>, ClusterError> {
-        self.limiter.acquire().await;
         tracing::debug!(
             "LIST (metadata) {} in {namespace:?} -l {label_selector}",
             resolved.resource.kind
@@ -133,7 +133,9 @@ impl Cluster {
             namespace: namespace.to_string(),
             name: format!("(label {label_selector})"),
         };
-        api.list_metadata(&ListParams::default().labels(label_selector))
+        let params = ListParams::default().labels(label_selector);
+        self.limiter
+            .send(|| api.list_metadata(&params))
             .await
             .map(|l| {
                 l.items
@@ -156,7 +158,6 @@ impl Cluster {
         resolved: &Resolved,
         namespace: &str,
     ) -> Result<Vec<Value>, ClusterError> {
-        self.limiter.acquire().await;
         tracing::debug!("LIST {} in {namespace:?}", resolved.resource.kind);
         let api = self.api(resolved, namespace);
         let what = ObjectRef {
@@ -166,7 +167,9 @@ impl Cluster {
             namespace: namespace.to_string(),
             name: "(all)".into(),
         };
-        api.list(&ListParams::default())
+        let params = ListParams::default();
+        self.limiter
+            .send(|| api.list(&params))
             .await
             .map(|l| {
                 l.items
@@ -187,13 +190,10 @@ impl Cluster {
 
     /// Deletes an object (background propagation); a missing object is not an error.
     pub async fn delete(&self, resolved: &Resolved, obj: &ObjectRef) -> Result<(), ClusterError> {
-        self.limiter.acquire().await;
         tracing::info!("DELETE {obj}");
-        match self
-            .api(resolved, &obj.namespace)
-            .delete(&obj.name, &DeleteParams::background())
-            .await
-        {
+        let api = self.api(resolved, &obj.namespace);
+        let params = DeleteParams::background();
+        match self.limiter.send(|| api.delete(&obj.name, &params)).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
             Err(e) => Err(self.err(e, "delete", obj)),
@@ -210,7 +210,6 @@ impl Cluster {
         obj: &ObjectRef,
         uid: &str,
     ) -> Result<(), ClusterError> {
-        self.limiter.acquire().await;
         tracing::info!("DELETE {obj} (uid {uid})");
         let mut params = DeleteParams::background();
         if !uid.is_empty() {
@@ -219,11 +218,8 @@ impl Cluster {
                 resource_version: None,
             });
         }
-        match self
-            .api(resolved, &obj.namespace)
-            .delete(&obj.name, &params)
-            .await
-        {
+        let api = self.api(resolved, &obj.namespace);
+        match self.limiter.send(|| api.delete(&obj.name, &params)).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 409 => {

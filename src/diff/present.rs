@@ -2,6 +2,11 @@
 //! table, a JSON document for machines, or the user's own tool through
 //! `KUBECTL_EXTERNAL_DIFF` (two directories, as kubectl does). Secrets are masked
 //! unless asked otherwise.
+//!
+//! The external tool's directories live in a fresh, randomly named 0700 directory with
+//! 0600 files (they may hold Secret values), which is removed on every way out: the
+//! tool's exit, an error, and SIGINT/SIGTERM while the tool runs (we note the signal,
+//! let the tool react to it, clean up, then report it; see [`external`]).
 
 use super::mask::mask_secret;
 use super::{DiffReport, DriftClass, ObjectDiff};
@@ -160,7 +165,8 @@ pub fn json(report: &DiffReport, show_secrets: bool) -> String {
     s
 }
 
-/// kubectl's file naming for external diff tools: `group.version.Kind.namespace.name`.
+/// kubectl's file naming for external diff tools: `group.version.Kind.namespace.name`
+/// (a `/`, which no valid name holds, is written `%2F` so the name stays one file).
 pub fn file_name(d: &ObjectDiff) -> String {
     let o = &d.object;
     let gv = if o.group.is_empty() {
@@ -168,32 +174,122 @@ pub fn file_name(d: &ObjectDiff) -> String {
     } else {
         format!("{}.{}", o.group, o.version)
     };
-    format!("{gv}.{}.{}.{}", o.kind, o.namespace, o.name)
+    format!("{gv}.{}.{}.{}", o.kind, o.namespace, o.name).replace('/', "%2F")
 }
 
-/// Writes LIVE and MERGED directories for the drifted objects and runs `program LIVE
-/// MERGED` (split on whitespace, like kubectl). Returns the program's exit code.
+/// How the external diff program ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternalOutcome {
+    /// It exited with this code (2 when killed by a signal).
+    Exited(i32),
+    /// We were sent SIGINT (2) or SIGTERM (15) while it ran; the files are gone.
+    Interrupted(i32),
+}
+
+/// Writes LIVE and MERGED directories for the drifted objects into a fresh private
+/// temporary directory and runs `program LIVE MERGED` (split on whitespace, like
+/// kubectl). The directory is removed before this returns, however it returns.
 pub fn external(
     report: &DiffReport,
     program: &str,
     show_secrets: bool,
-    tmp: &Path,
-) -> std::io::Result<i32> {
-    let live_dir = tmp.join("LIVE");
-    let merged_dir = tmp.join("MERGED");
-    std::fs::create_dir_all(&live_dir)?;
-    std::fs::create_dir_all(&merged_dir)?;
+) -> std::io::Result<ExternalOutcome> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    // Removed when dropped, on every return path below.
+    let tmp = tempfile::Builder::new()
+        .prefix("kubectl-gitops-diff-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()?;
+    let live_dir = tmp.path().join("LIVE");
+    let merged_dir = tmp.path().join("MERGED");
+    for dir in [&live_dir, &merged_dir] {
+        std::fs::DirBuilder::new().mode(0o700).create(dir)?;
+    }
+    let write = |path: &Path, text: &str| -> std::io::Result<()> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?
+            .write_all(text.as_bytes())
+    };
     for d in report.objects.iter().filter(|d| d.class.is_drift()) {
         let (live, desired) = sides(d, show_secrets);
-        std::fs::write(live_dir.join(file_name(d)), live)?;
-        std::fs::write(merged_dir.join(file_name(d)), desired)?;
+        write(&live_dir.join(file_name(d)), &live)?;
+        write(&merged_dir.join(file_name(d)), &desired)?;
     }
     let mut words = program.split_whitespace();
     let cmd = words.next().unwrap_or("diff");
+    let guard = signals::Deferred::install();
     let status = std::process::Command::new(cmd)
         .args(words)
         .arg(&live_dir)
         .arg(&merged_dir)
-        .status()?;
-    Ok(status.code().unwrap_or(2))
+        .status();
+    let received = guard.received();
+    drop(guard);
+    drop(tmp);
+    if let Some(signal) = received {
+        return Ok(ExternalOutcome::Interrupted(signal));
+    }
+    Ok(ExternalOutcome::Exited(status?.code().unwrap_or(2)))
+}
+
+/// SIGINT and SIGTERM noted instead of ending the process, for as long as a
+/// [`signals::Deferred`] lives. The child inherits the default dispositions (handlers are
+/// reset by exec), so Ctrl-C still stops the diff tool; we clean up and then report it.
+mod signals {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+    extern "C" fn note(signal: libc::c_int) {
+        RECEIVED.store(signal, Ordering::SeqCst);
+    }
+
+    pub struct Deferred {
+        previous: Vec<(libc::c_int, libc::sigaction)>,
+    }
+
+    impl Deferred {
+        pub fn install() -> Deferred {
+            RECEIVED.store(0, Ordering::SeqCst);
+            let mut previous = Vec::new();
+            for signal in [libc::SIGINT, libc::SIGTERM] {
+                // SAFETY: a zeroed sigaction is valid; the handler only stores to an
+                // atomic, which is async-signal-safe; `old` receives the previous action.
+                unsafe {
+                    let mut action: libc::sigaction = std::mem::zeroed();
+                    action.sa_sigaction = note as extern "C" fn(libc::c_int) as usize;
+                    action.sa_flags = libc::SA_RESTART;
+                    libc::sigemptyset(&mut action.sa_mask);
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(signal, &action, &mut old) == 0 {
+                        previous.push((signal, old));
+                    }
+                }
+            }
+            Deferred { previous }
+        }
+
+        /// The signal received since [`Deferred::install`], if any.
+        pub fn received(&self) -> Option<i32> {
+            match RECEIVED.load(Ordering::SeqCst) {
+                0 => None,
+                s => Some(s),
+            }
+        }
+    }
+
+    impl Drop for Deferred {
+        fn drop(&mut self) {
+            for (signal, old) in &self.previous {
+                // SAFETY: restores the action saved by `install`.
+                unsafe {
+                    libc::sigaction(*signal, old, std::ptr::null_mut());
+                }
+            }
+        }
+    }
 }

@@ -25,7 +25,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub load_restrictor: LoadRestrictor,
-    /// Where git clones are cached; `None` = `remote::default_cache_dir()`.
+    /// Where git clones are cached; `None` = `remote::default_cache_dir()`. Either must
+    /// be private (see `remote::CloneCache`), else a temporary directory is used.
     pub git_cache_dir: Option<PathBuf>,
     /// `--enable-helm` and the other `--helm-*` flags.
     pub helm: super::helm::HelmSettings,
@@ -51,6 +52,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
         warnings: Vec::new(),
         chain: Vec::new(),
         clones: Vec::new(),
+        clone_cache: None,
         top_kustomization: None,
         vars: Vec::new(),
         openapi: None,
@@ -167,6 +169,9 @@ struct Builder<'o> {
     chain: Vec<PathBuf>,
     /// Git clones being built (raw URL, clone directory), outermost first.
     clones: Vec<(String, PathBuf)>,
+    /// Where this build clones to, opened at the first remote base (a temporary one is
+    /// removed when the builder is dropped).
+    clone_cache: Option<remote::CloneCache>,
     /// The top-level kustomization, whose `sortOptions` decide the output order.
     top_kustomization: Option<Kustomization>,
     /// Every kustomization's `vars`, merged upward; resolved once at the top.
@@ -546,8 +551,9 @@ impl Builder<'_> {
                 return Err(RenderError::transform(
                     kfile,
                     format!(
-                        "base '{}' is outside of the repository '{url}' it is referenced from",
-                        sub.display()
+                        "security; bases in kustomizations found in cloned git repos must be within the repo, but base '{}' is outside '{}' (the clone of '{url}')",
+                        sub.display(),
+                        clone.display()
                     ),
                 ));
             }
@@ -575,23 +581,24 @@ impl Builder<'_> {
         if let Some(w) = &spec.warning {
             self.warnings.push(w.clone());
         }
-        let cache = self
-            .options
-            .git_cache_dir
-            .clone()
-            .unwrap_or_else(remote::default_cache_dir);
-        let dir = remote::fetch(spec, &cache).map_err(|source| RenderError::Remote {
+        let remote_err = |source| RenderError::Remote {
             kustomization: kfile.to_path_buf(),
             source,
-        })?;
-        // The clone root is the build directory minus the subdirectory.
-        let mut clone = dir.clone();
-        for _ in Path::new(&spec.subdir)
-            .components()
-            .filter(|c| matches!(c, std::path::Component::Normal(_)))
-        {
-            clone.pop();
+        };
+        if self.clone_cache.is_none() {
+            let (cache, warning) =
+                remote::CloneCache::open(self.options.git_cache_dir.as_deref(), &spec.raw)
+                    .map_err(remote_err)?;
+            self.warnings.extend(warning);
+            self.clone_cache = Some(cache);
         }
+        let cache = self
+            .clone_cache
+            .as_ref()
+            .map(|c| c.path().to_path_buf())
+            .unwrap_or_default();
+        let remote::Fetched { root: clone, dir } =
+            remote::fetch(spec, &cache).map_err(remote_err)?;
         let place = Arc::new(Place {
             dir: clone.clone(),
             repo: Some(Arc::new(origin::Repo {

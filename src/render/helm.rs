@@ -12,6 +12,11 @@
 //! `HELM_DATA_HOME=<that>/.data`, as kustomize runs it. The values file handed to helm is
 //! the chart's `values.yaml` (or `valuesFile`) as it is, or, with `valuesInline`, the
 //! result of kyaml's merge ([`merge_values`]), whose quirks decide which keys reach helm.
+//!
+//! A chart entry is untrusted input: a field that becomes an argument of helm and starts
+//! with `-` is refused ([`refuse_option_like`]), value flags are written `--flag=value`,
+//! and the positional arguments come after `--`, so no value is ever read as an option
+//! (`releaseName: --post-renderer=<program>` would make helm run a program).
 
 use crate::yaml::parse::ParsedDoc;
 use serde::Deserialize;
@@ -71,6 +76,13 @@ pub enum HelmError {
 
     #[error("helm chart '{chart}': {message}")]
     Chart { chart: String, message: String },
+
+    #[error("helm chart '{chart}': {field} '{value}' starts with '-', which helm would read as an option; refusing it")]
+    OptionLike {
+        chart: String,
+        field: String,
+        value: String,
+    },
 }
 
 /// One `helmCharts` entry as kustomize reads it (unknown keys were already rejected by
@@ -293,7 +305,44 @@ pub fn configure(config: &Value, settings: &HelmSettings) -> Result<HelmChart, H
             ))
         }
     }
+    refuse_option_like(&chart)?;
     Ok(chart)
+}
+
+/// Every field that becomes an argument of helm (or names a file handed to it) must not
+/// start with `-`; the error names the first that does.
+pub fn refuse_option_like(chart: &HelmChart) -> Result<(), HelmError> {
+    let single = [
+        ("name", &chart.name),
+        ("releaseName", &chart.release_name),
+        ("repo", &chart.repo),
+        ("version", &chart.version),
+        ("namespace", &chart.namespace),
+        ("valuesFile", &chart.values_file),
+        ("nameTemplate", &chart.name_template),
+        ("kubeVersion", &chart.kube_version),
+    ]
+    .into_iter()
+    .map(|(field, value)| (field.to_string(), value));
+    let lists = [
+        ("additionalValuesFiles", &chart.additional_values_files),
+        ("apiVersions", &chart.api_versions),
+    ]
+    .into_iter()
+    .flat_map(|(field, values)| {
+        values
+            .iter()
+            .enumerate()
+            .map(move |(i, v)| (format!("{field}[{i}]"), v))
+    });
+    match single.chain(lists).find(|(_, v)| v.starts_with('-')) {
+        Some((field, value)) => Err(HelmError::OptionLike {
+            chart: chart.name.clone(),
+            field,
+            value: value.clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Where the chart lives: `chartHome` (relative to the kustomization directory), with
@@ -307,7 +356,8 @@ pub fn abs_chart_home(chart: &HelmChart, root: &Path) -> PathBuf {
     }
 }
 
-/// `helm pull` arguments, used when the chart is not under the chart home.
+/// `helm pull` arguments, used when the chart is not under the chart home: kustomize's
+/// flags (values attached with `=`), then `--` and the chart.
 pub fn pull_args(chart: &HelmChart, abs_chart_home: &Path) -> Vec<String> {
     let mut args = vec![
         "pull".to_string(),
@@ -315,29 +365,30 @@ pub fn pull_args(chart: &HelmChart, abs_chart_home: &Path) -> Vec<String> {
         "--untardir".to_string(),
         abs_chart_home.display().to_string(),
     ];
-    if chart.repo.starts_with("oci://") {
+    let oci = chart.repo.starts_with("oci://");
+    if !oci && !chart.repo.is_empty() {
+        args.push(format!("--repo={}", chart.repo));
+    }
+    if !chart.version.is_empty() {
+        args.push(format!("--version={}", chart.version));
+    }
+    args.push("--".to_string());
+    if oci {
         args.push(format!(
             "{}/{}",
             chart.repo.trim_end_matches('/'),
             chart.name
         ));
     } else {
-        if !chart.repo.is_empty() {
-            args.push("--repo".to_string());
-            args.push(chart.repo.clone());
-        }
         args.push(chart.name.clone());
-    }
-    if !chart.version.is_empty() {
-        args.push("--version".to_string());
-        args.push(chart.version.clone());
     }
     args
 }
 
-/// `helm template` arguments, in kustomize's order. `values_file` is the values file
-/// kustomize wrote (chart defaults or `valuesFile`, merged with `valuesInline`);
-/// `additional` are the absolute `additionalValuesFiles`.
+/// `helm template` arguments: kustomize's flags in its order (values attached with
+/// `=`), then `--`, the release name (unless `--generate-name`) and the chart directory.
+/// `values_file` is the values file kustomize wrote (chart defaults or `valuesFile`,
+/// merged with `valuesInline`); `additional` are the absolute `additionalValuesFiles`.
 pub fn template_args(
     chart: &HelmChart,
     abs_chart_home: &Path,
@@ -345,47 +396,43 @@ pub fn template_args(
     additional: &[PathBuf],
 ) -> Vec<String> {
     let mut args = vec!["template".to_string()];
-    let mut push = |a: &str| args.push(a.to_string());
+    let mut push = |a: String| args.push(a);
     if chart.release_name.is_empty() {
-        push("--generate-name");
-    } else {
-        push(&chart.release_name);
+        push("--generate-name".into());
     }
-    push(&abs_chart_home.join(&chart.name).display().to_string());
     if !chart.namespace.is_empty() {
-        push("--namespace");
-        push(&chart.namespace);
+        push(format!("--namespace={}", chart.namespace));
     }
     if !chart.name_template.is_empty() {
-        push("--name-template");
-        push(&chart.name_template);
+        push(format!("--name-template={}", chart.name_template));
     }
-    push("-f");
-    push(&values_file.display().to_string());
+    push(format!("--values={}", values_file.display()));
     for f in additional {
-        push("-f");
-        push(&f.display().to_string());
+        push(format!("--values={}", f.display()));
     }
     for v in &chart.api_versions {
-        push("--api-versions");
-        push(v);
+        push(format!("--api-versions={v}"));
     }
     if !chart.kube_version.is_empty() {
-        push("--kube-version");
-        push(&chart.kube_version);
+        push(format!("--kube-version={}", chart.kube_version));
     }
     if chart.include_crds {
-        push("--include-crds");
+        push("--include-crds".into());
     }
     if chart.skip_tests {
-        push("--skip-tests");
+        push("--skip-tests".into());
     }
     if chart.skip_hooks {
-        push("--no-hooks");
+        push("--no-hooks".into());
     }
     if chart.debug {
-        push("--debug");
+        push("--debug".into());
     }
+    push("--".into());
+    if !chart.release_name.is_empty() {
+        push(chart.release_name.clone());
+    }
+    push(abs_chart_home.join(&chart.name).display().to_string());
     args
 }
 
@@ -780,30 +827,23 @@ impl HelmRunner<'_> {
     }
 }
 
-/// A temporary directory removed on drop (kustomize's `kustomize-helm-*`).
+/// A fresh private (0700, randomly named) temporary directory removed on drop
+/// (kustomize's `kustomize-helm-*`); never an existing one.
 struct TempDir {
     path: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl TempDir {
     fn new() -> std::io::Result<Self> {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "kubectl-gitops-helm-{}-{n}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path)?;
-        Ok(TempDir { path })
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        let dir = tempfile::Builder::new()
+            .prefix("kubectl-gitops-helm-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()?;
+        Ok(TempDir {
+            path: dir.path().to_path_buf(),
+            _dir: dir,
+        })
     }
 }
 
@@ -986,11 +1026,11 @@ mod tests {
         );
         assert_eq!(
             args.join(" "),
-            "template moria /k/charts/minecraft-3.1.3/minecraft --namespace games --name-template t -f /tmp/v.yaml -f /k/extra.yaml --api-versions a/v1 --api-versions b/v1 --kube-version 1.29 --include-crds --skip-tests --no-hooks --debug"
+            "template --namespace=games --name-template=t --values=/tmp/v.yaml --values=/k/extra.yaml --api-versions=a/v1 --api-versions=b/v1 --kube-version=1.29 --include-crds --skip-tests --no-hooks --debug -- moria /k/charts/minecraft-3.1.3/minecraft"
         );
         assert_eq!(
             pull_args(&chart, &home).join(" "),
-            "pull --untar --untardir /k/charts/minecraft-3.1.3 --repo https://charts.example minecraft --version 3.1.3"
+            "pull --untar --untardir /k/charts/minecraft-3.1.3 --repo=https://charts.example --version=3.1.3 -- minecraft"
         );
         let oci = HelmChart {
             repo: "oci://reg.example/charts/".into(),
@@ -999,7 +1039,7 @@ mod tests {
         };
         assert_eq!(
             pull_args(&oci, Path::new("/k/charts")).join(" "),
-            "pull --untar --untardir /k/charts oci://reg.example/charts/minecraft"
+            "pull --untar --untardir /k/charts -- oci://reg.example/charts/minecraft"
         );
         let bare = HelmChart {
             name: "c".into(),
@@ -1009,8 +1049,45 @@ mod tests {
         let home = abs_chart_home(&bare, Path::new("/k"));
         assert_eq!(
             template_args(&bare, &home, Path::new("/v"), &[]).join(" "),
-            "template --generate-name /k/charts/c -f /v"
+            "template --generate-name --values=/v -- /k/charts/c"
         );
+    }
+
+    #[test]
+    fn option_like_fields_are_refused() {
+        let base = json!({"name": "c", "releaseName": "r"});
+        assert!(configure(&base, &enabled("helm")).is_ok());
+        for (field, pointer) in [
+            ("releaseName", "releaseName"),
+            ("name", "name"),
+            ("repo", "repo"),
+            ("version", "version"),
+            ("namespace", "namespace"),
+            ("valuesFile", "valuesFile"),
+            ("nameTemplate", "nameTemplate"),
+            ("kubeVersion", "kubeVersion"),
+        ] {
+            let mut c = base.clone();
+            c[pointer] = json!("--post-renderer=./evil");
+            let err = configure(&c, &enabled("helm")).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{field} '--post-renderer=./evil' starts with '-'")),
+                "{err}"
+            );
+        }
+        let mut c = base.clone();
+        c["apiVersions"] = json!(["v1", "-x"]);
+        let err = configure(&c, &enabled("helm")).unwrap_err().to_string();
+        assert!(err.contains("apiVersions[1] '-x'"), "{err}");
+        let mut c = base.clone();
+        c["additionalValuesFiles"] = json!(["--x"]);
+        assert!(configure(&c, &enabled("helm")).is_err());
+        let settings = HelmSettings {
+            kube_version: Some("--x".into()),
+            ..enabled("helm")
+        };
+        let err = configure(&base, &settings).unwrap_err().to_string();
+        assert!(err.contains("kubeVersion '--x'"), "{err}");
     }
 
     fn merge_text(dest: &str, origin: &str) -> Result<Value, String> {
@@ -1127,7 +1204,7 @@ mod tests {
         let log = root.join("argv");
         let script = root.join("fake-helm");
         let body = format!(
-            "#!/bin/sh\nif [ \"$1\" = version ]; then echo v3.15.0+gabc; exit 0; fi\necho \"$@\" > '{}'\nfor a in \"$@\"; do case \"$a\" in *kustomize-values.yaml) cp \"$a\" '{}.values';; esac; done\nprintf -- '---\\n# Source: demo/templates/cm.yaml\\napiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: demo\\n'\n",
+            "#!/bin/sh\nif [ \"$1\" = version ]; then echo v3.15.0+gabc; exit 0; fi\necho \"$@\" > '{}'\nfor a in \"$@\"; do case \"$a\" in --values=*kustomize-values.yaml) cp \"${{a#--values=}}\" '{}.values';; esac; done\nprintf -- '---\\n# Source: demo/templates/cm.yaml\\napiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: demo\\n'\n",
             log.display(),
             log.display()
         );
@@ -1150,10 +1227,15 @@ mod tests {
             ])
         );
         let argv = std::fs::read_to_string(&log).unwrap_or_default();
-        assert!(argv.starts_with(&format!(
-            "template r {} --namespace ns -f ",
-            chart.display()
-        )));
+        assert!(
+            argv.starts_with("template --namespace=ns --values="),
+            "{argv}"
+        );
+        assert!(
+            argv.trim_end()
+                .ends_with(&format!(" -- r {}", chart.display())),
+            "{argv}"
+        );
         let values = std::fs::read_to_string(root.join("argv.values")).unwrap_or_default();
         let values: Value = serde_json::from_str(&values).unwrap_or_default();
         assert_eq!(values, json!({"replicas": 1, "image": {"tag": "b"}}));

@@ -6,10 +6,19 @@
 //! Unlike kustomize, which clones into a fresh temporary directory on every build, clones
 //! are kept in a cache keyed by (clone URL, ref, submodules):
 //! `$XDG_CACHE_HOME/kubectl-gitops/git/<key>`, or `~/.cache/kubectl-gitops/git/<key>`
-//! when `XDG_CACHE_HOME` is unset (see [`default_cache_dir`]). A ref that is a full
-//! commit id names immutable content, so its clone is reused forever; any other ref (a
-//! branch, a tag, `HEAD`) is fetched again the first time a process asks for it and
-//! reused for the rest of that process.
+//! when `XDG_CACHE_HOME` is unset (see [`default_cache_dir`]). The cache must be private
+//! ([`CloneCache::open`]): created 0700, owned by us, not writable by anyone else, and no
+//! other user able to swap a directory above it; otherwise (and without a home
+//! directory) clones go to a fresh private temporary directory removed after the build.
+//! A ref that is a full commit id names immutable content, so its clone is reused as long
+//! as it still is that commit, unmodified ([`verify_clone`]); any other ref (a branch, a
+//! tag, `HEAD`) is fetched again the first time a process asks for it and reused for the
+//! rest of that process.
+//!
+//! A repository is untrusted input: a ref, URL, host or path that starts with `-` is refused
+//! (git would read it as an option, `--upload-pack=<command>`), every git command ends
+//! its options with `--end-of-options`, and the directory built must stay inside the
+//! clone once `..` and symlinks are resolved.
 //!
 //! Plain http(s) URLs naming a file are fetched by kustomize with an HTTP GET; this
 //! engine has no network access of its own, so they are reported as
@@ -17,6 +26,7 @@
 
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -88,6 +98,13 @@ pub enum RemoteError {
 
     #[error("remote base '{url}': {message}")]
     Io { url: String, message: String },
+
+    #[error("remote base '{url}': the {field} '{value}' starts with '-', which git would read as an option; refusing it")]
+    OptionLike {
+        url: String,
+        field: &'static str,
+        value: String,
+    },
 }
 
 impl RemoteError {
@@ -147,7 +164,7 @@ pub fn classify(entry: &str) -> Result<Option<Remote>, RemoteError> {
         });
     }
     let q = parse_query(query);
-    Ok(Some(Remote::Git(RepoSpec {
+    let spec = RepoSpec {
         raw: entry.to_string(),
         clone_url: format!("{host}{repo}"),
         subdir: subdir.trim_start_matches('/').to_string(),
@@ -155,7 +172,35 @@ pub fn classify(entry: &str) -> Result<Option<Remote>, RemoteError> {
         timeout: q.timeout,
         submodules: q.submodules,
         warning,
-    })))
+    };
+    refuse_option_like(&spec)?;
+    Ok(Some(Remote::Git(spec)))
+}
+
+/// A value that reaches git's command line (ref, URL) or names a path in the clone must
+/// not look like an option.
+fn refuse_option_like(spec: &RepoSpec) -> Result<(), RemoteError> {
+    // The host (after any scheme and user): ssh would read `-oProxyCommand=...` there.
+    let url = &spec.clone_url;
+    let after_scheme = SCHEMES
+        .iter()
+        .find_map(|p| strip_prefix_ci(url, p))
+        .unwrap_or(url);
+    let host = &after_scheme[user_prefix_len(after_scheme)..];
+    let fields = [
+        ("ref", spec.git_ref.as_deref().unwrap_or("")),
+        ("repository URL", url.as_str()),
+        ("host", host),
+        ("path", spec.subdir.as_str()),
+    ];
+    match fields.iter().find(|(_, v)| v.starts_with('-')) {
+        Some((field, value)) => Err(RemoteError::OptionLike {
+            url: spec.raw.clone(),
+            field,
+            value: value.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn http_file(is_http: bool, entry: &str) -> Option<Remote> {
@@ -423,9 +468,9 @@ fn parse_go_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// `$XDG_CACHE_HOME/kubectl-gitops/git`, else `$HOME/.cache/kubectl-gitops/git`, else
-/// the same below the system temporary directory.
-pub fn default_cache_dir() -> PathBuf {
+/// `$XDG_CACHE_HOME/kubectl-gitops/git`, else `$HOME/.cache/kubectl-gitops/git`; `None`
+/// without either (never a shared directory such as the system temporary directory).
+pub fn default_cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -434,9 +479,112 @@ pub fn default_cache_dir() -> PathBuf {
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute())
                 .map(|h| h.join(".cache"))
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("kubectl-gitops").join("git")
+        })?;
+    Some(base.join("kubectl-gitops").join("git"))
+}
+
+/// Where one build keeps its clones: the user's private cache, or a private temporary
+/// directory removed when this value is dropped.
+#[derive(Debug)]
+pub enum CloneCache {
+    Private(PathBuf),
+    Temporary(tempfile::TempDir),
+}
+
+impl CloneCache {
+    /// The cache at `configured` (else [`default_cache_dir`]) when it is private (see
+    /// [`check_private`]), created 0700 if missing; otherwise a fresh temporary directory
+    /// and a warning saying why the cache was not used. `url` is the remote base that
+    /// needs the cache (for the error).
+    pub fn open(
+        configured: Option<&Path>,
+        url: &str,
+    ) -> Result<(CloneCache, Option<String>), RemoteError> {
+        let wanted = configured.map(Path::to_path_buf).or_else(default_cache_dir);
+        let mut warning = None;
+        if let Some(dir) = wanted {
+            match make_private_dir(&dir) {
+                Ok(real) => return Ok((CloneCache::Private(real), None)),
+                Err(reason) => {
+                    warning = Some(format!(
+                        "Warning: not using the git clone cache '{}': {reason}; cloning into a private temporary directory instead",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix("kubectl-gitops-git-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .map_err(|e| RemoteError::io(url, "cannot create a temporary clone directory", &e))?;
+        Ok((CloneCache::Temporary(tmp), warning))
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            CloneCache::Private(p) => p,
+            CloneCache::Temporary(t) => t.path(),
+        }
+    }
+}
+
+/// Creates `dir` (and missing parents) with mode 0700 and checks it with
+/// [`check_private`]; returns its canonical path.
+fn make_private_dir(dir: &Path) -> Result<PathBuf, String> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("cannot create it: {e}"))?;
+    let real = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve it: {e}"))?;
+    check_private(&real, current_uid())?;
+    Ok(real)
+}
+
+fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// A directory only `uid` can change: `dir` (canonical) is a directory owned by `uid`
+/// and writable by nobody else, and every directory above it is owned by `uid` or root
+/// and either not writable by others or sticky (like `/tmp`), so nobody else can rename
+/// or replace anything on the way.
+pub fn check_private(dir: &Path, uid: u32) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| e.to_string())?;
+    if !meta.is_dir() {
+        return Err("it is not a directory".to_string());
+    }
+    if meta.uid() != uid {
+        return Err(format!(
+            "it is owned by uid {}, not by uid {uid}",
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "it is writable by others (mode {:o})",
+            meta.mode() & 0o7777
+        ));
+    }
+    for parent in dir.ancestors().skip(1) {
+        let meta = std::fs::symlink_metadata(parent).map_err(|e| e.to_string())?;
+        let owner_ok = meta.uid() == uid || meta.uid() == 0;
+        let mode = meta.mode();
+        let writable_ok = mode & 0o022 == 0 || mode & 0o1000 != 0;
+        if !owner_ok || !writable_ok {
+            return Err(format!(
+                "'{}' above it can be changed by other users (owner uid {}, mode {:o})",
+                parent.display(),
+                meta.uid(),
+                mode & 0o7777
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// True for a full commit id (SHA-1 or SHA-256 object name).
@@ -461,19 +609,39 @@ fn fresh_this_process() -> &'static Mutex<HashSet<PathBuf>> {
     FRESH.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
-/// Makes the repository available below `cache_dir` and returns the directory to build
-/// (clone directory + subdirectory, canonical).
-pub fn fetch(spec: &RepoSpec, cache_dir: &Path) -> Result<PathBuf, RemoteError> {
+/// A fetched repository: the clone's root and the directory to build in it (both
+/// canonical; `dir` is `root` or below it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub root: PathBuf,
+    pub dir: PathBuf,
+}
+
+/// Makes the repository available below `cache_dir` (a private directory, see
+/// [`CloneCache`]) and returns the clone and the directory to build.
+pub fn fetch(spec: &RepoSpec, cache_dir: &Path) -> Result<Fetched, RemoteError> {
     let url = spec.raw.as_str();
+    refuse_option_like(spec)?;
     let clone_dir = cache_dir.join(cache_key(spec));
-    let reusable = clone_dir.is_dir()
-        && (spec.git_ref.as_deref().is_some_and(is_commit_id)
-            || fresh_this_process()
-                .lock()
-                .map(|set| set.contains(&clone_dir))
-                .unwrap_or(false));
+    let is_dir = std::fs::symlink_metadata(&clone_dir).is_ok_and(|m| m.is_dir());
+    let fresh = || {
+        fresh_this_process()
+            .lock()
+            .map(|set| set.contains(&clone_dir))
+            .unwrap_or(false)
+    };
+    let reusable = is_dir
+        && (fresh()
+            || spec
+                .git_ref
+                .as_deref()
+                .filter(|r| is_commit_id(r))
+                .is_some_and(|commit| verify_clone(&clone_dir, commit)));
     if !reusable {
-        std::fs::create_dir_all(cache_dir)
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(cache_dir)
             .map_err(|e| RemoteError::io(url, "cannot create the clone cache", &e))?;
         let tmp = cache_dir.join(format!("tmp-{}", unique_suffix()));
         let result = clone_into(spec, &tmp);
@@ -503,7 +671,7 @@ fn unique_suffix() -> String {
 
 /// Moves a finished clone into place, replacing an older one.
 fn install(tmp: &Path, dest: &Path) -> std::io::Result<()> {
-    if dest.exists() {
+    if std::fs::symlink_metadata(dest).is_ok() {
         // Move the old clone aside first so the swap never leaves a half-deleted tree
         // at `dest`; a concurrent process may already be using it, which is harmless
         // on Unix.
@@ -522,9 +690,48 @@ fn install(tmp: &Path, dest: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Whether a cached clone of `commit` can be used as it is: HEAD is that commit and the
+/// work tree is exactly the commit's (nothing modified, added, untracked or ignored).
+/// Replacement objects and the clone's own fsmonitor/hook settings are not honoured.
+pub fn verify_clone(clone_dir: &Path, commit: &str) -> bool {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args([
+                "-c",
+                "core.fsmonitor=false",
+                "-c",
+                "core.hooksPath=/dev/null",
+            ])
+            .args(args)
+            .current_dir(clone_dir)
+            .env("GIT_NO_REPLACE_OBJECTS", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    // Only a clone root: a directory without its own `.git` would make git look above it.
+    if !std::fs::symlink_metadata(clone_dir.join(".git")).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
+    let head_ok = git(&["rev-parse", "--verify", "HEAD"])
+        .is_some_and(|head| head.eq_ignore_ascii_case(commit));
+    head_ok
+        && git(&[
+            "status",
+            "--porcelain",
+            "--ignored",
+            "--untracked-files=all",
+        ])
+        .is_some_and(|s| s.is_empty())
+}
+
 /// The kustomization directory inside a clone: it must exist, be a directory, and stay
 /// in the clone once symlinks are followed.
-fn build_dir(spec: &RepoSpec, clone_dir: &Path) -> Result<PathBuf, RemoteError> {
+fn build_dir(spec: &RepoSpec, clone_dir: &Path) -> Result<Fetched, RemoteError> {
     let url = spec.raw.as_str();
     let root = clone_dir
         .canonicalize()
@@ -551,7 +758,7 @@ fn build_dir(spec: &RepoSpec, clone_dir: &Path) -> Result<PathBuf, RemoteError> 
     if !real.is_dir() {
         return Err(not_dir());
     }
-    Ok(real)
+    Ok(Fetched { root, dir: real })
 }
 
 /// The git commands kustomize runs to clone, in order.
@@ -560,8 +767,20 @@ pub fn clone_commands(spec: &RepoSpec) -> Vec<Vec<String>> {
     let git_ref = spec.git_ref.as_deref().unwrap_or("HEAD");
     let mut cmds = vec![
         owned(&["init"]),
-        owned(&["remote", "add", "origin", &spec.clone_url]),
-        owned(&["fetch", "--depth=1", &spec.clone_url, git_ref]),
+        owned(&[
+            "remote",
+            "add",
+            "--end-of-options",
+            "origin",
+            &spec.clone_url,
+        ]),
+        owned(&[
+            "fetch",
+            "--depth=1",
+            "--end-of-options",
+            &spec.clone_url,
+            git_ref,
+        ]),
         owned(&["checkout", "FETCH_HEAD"]),
     ];
     if spec.submodules {
@@ -828,13 +1047,22 @@ mod tests {
     fn commands_match_kustomize() {
         let mut s = git("file:///r.git//base?ref=v1");
         let cmds = clone_commands(&s);
-        assert_eq!(cmds[2], ["fetch", "--depth=1", "file:///r.git", "v1"]);
+        assert_eq!(
+            cmds[2],
+            [
+                "fetch",
+                "--depth=1",
+                "--end-of-options",
+                "file:///r.git",
+                "v1"
+            ]
+        );
         assert_eq!(cmds.len(), 5);
         s.submodules = false;
         s.git_ref = None;
         let cmds = clone_commands(&s);
         assert_eq!(cmds.len(), 4);
-        assert_eq!(cmds[2][3], "HEAD");
+        assert_eq!(cmds[2][4], "HEAD");
     }
 
     #[test]
@@ -845,6 +1073,66 @@ mod tests {
         assert_eq!(cache_key(&a), cache_key(&git("file:///r.git//sub?ref=v1")));
         assert!(is_commit_id(&"a".repeat(40)));
         assert!(!is_commit_id("v1.2.3"));
+    }
+
+    #[test]
+    fn option_like_values_are_refused() {
+        let err = classify("file:///r.git//base?ref=--upload-pack=touch+x").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the ref '--upload-pack=touch x' starts with '-'"),
+            "{err}"
+        );
+        assert!(matches!(
+            classify("https://example.com/org/repo//-x"),
+            Err(RemoteError::OptionLike { field: "path", .. })
+        ));
+        assert!(matches!(
+            classify("git@-oProxyCommand=touch+x:org/repo"),
+            Err(RemoteError::OptionLike { field: "host", .. })
+        ));
+        assert!(matches!(
+            classify("ssh://git@-oProxyCommand=x/org/repo"),
+            Err(RemoteError::OptionLike { field: "host", .. })
+        ));
+        assert!(classify("https://example.com/org/repo?ref=v-1").is_ok());
+    }
+
+    #[test]
+    fn only_a_private_cache_is_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let scratch = tempfile::tempdir().unwrap();
+        let wanted = scratch.path().join("cache/kubectl-gitops/git");
+        let (cache, warning) = CloneCache::open(Some(&wanted), "u").unwrap();
+        assert!(matches!(cache, CloneCache::Private(_)), "{cache:?}");
+        assert_eq!(warning, None);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&wanted), 0o700);
+        assert_eq!(mode(wanted.parent().unwrap()), 0o700);
+
+        std::fs::set_permissions(&wanted, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let (cache, warning) = CloneCache::open(Some(&wanted), "u").unwrap();
+        let CloneCache::Temporary(tmp) = &cache else {
+            panic!("{cache:?}")
+        };
+        assert_eq!(mode(tmp.path()), 0o700);
+        assert!(warning.unwrap_or_default().contains("writable by others"));
+        let tmp_path = cache.path().to_path_buf();
+        drop(cache);
+        assert!(!tmp_path.exists());
+
+        std::fs::set_permissions(&wanted, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let above = wanted.parent().unwrap();
+        std::fs::set_permissions(above, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let reason = check_private(&wanted.canonicalize().unwrap(), current_uid()).unwrap_err();
+        assert!(reason.contains("can be changed by other users"), "{reason}");
+        // A sticky world-writable directory above (like /tmp) is fine.
+        std::fs::set_permissions(above, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert_eq!(
+            check_private(&wanted.canonicalize().unwrap(), current_uid()),
+            Ok(())
+        );
+        assert!(check_private(&wanted.canonicalize().unwrap(), current_uid() + 1).is_err());
     }
 
     #[test]

@@ -86,6 +86,10 @@ pub struct ObjectResult {
     pub taken_over: Vec<TakenField>,
     pub health: Health,
     pub reason: String,
+    /// The object as the API server returned it from the apply: its health is known
+    /// without another request.
+    #[serde(skip)]
+    pub applied: Option<Value>,
 }
 
 /// A field another manager owned that this sync took back.
@@ -366,6 +370,7 @@ pub async fn sync(
             } else {
                 String::new()
             },
+            applied: None,
         });
     }
     if !options.dry_run {
@@ -374,15 +379,14 @@ pub async fn sync(
         write_parent(cluster, options, &remaining, &objects).await?;
     }
 
-    // Health known without asking: unchanged objects as they were listed.
+    // Health known without asking: unchanged objects as they were listed, applied ones
+    // as the apply returned them.
     let mut healths: Vec<Option<(Health, String)>> = (0..objects.len())
         .map(|i| {
-            let unchanged = report
-                .objects
-                .get(i)
-                .is_some_and(|o| o.action == Action::Unchanged);
-            match (&before[i], unchanged) {
-                (Some(live), true) => Some(health::assess(live)),
+            let r = report.objects.get(i)?;
+            match (&r.applied, &before[i]) {
+                (Some(applied), _) => Some(health::assess(applied)),
+                (None, Some(live)) if r.action == Action::Unchanged => Some(health::assess(live)),
                 _ => None,
             }
         })
@@ -416,22 +420,16 @@ pub async fn sync(
     }
     // final health of every object
     if !options.dry_run {
-        let healths: Vec<(Health, String)> = stream::iter(healths.into_iter().enumerate())
-            .map(|(i, known)| {
-                let obj = &objects[i];
-                let res = resolved[i].clone();
-                async move {
-                    match known {
-                        Some(h) => Ok(h),
-                        None => current_health(cluster, obj, res.as_ref()).await,
-                    }
-                }
-            })
-            .buffered(options.concurrency.max(1))
-            .collect::<Vec<_>>()
-            .await
+        let unknown: Vec<usize> = (0..objects.len())
+            .filter(|&i| healths[i].is_none())
+            .collect();
+        let observed = observe(cluster, &objects, &resolved, &unknown, options.concurrency).await?;
+        for (i, h) in unknown.into_iter().zip(observed) {
+            healths[i] = Some(h);
+        }
+        let healths = healths
             .into_iter()
-            .collect::<Result<_, _>>()?;
+            .map(|h| h.unwrap_or((Health::Missing, "not observed".to_string())));
         for (r, (h, reason)) in report.objects.iter_mut().zip(healths) {
             r.health = h;
             r.reason = reason;
@@ -604,9 +602,10 @@ async fn sync_one(
         other => (other, Vec::new()),
     };
     match outcome {
-        Ok(_) => {
+        Ok(applied) => {
             let mut r = result_of(&object, action, d.changed);
             r.taken_over = taken_over;
+            r.applied = Some(applied);
             Ok(r)
         }
         Err(ClusterError::Conflict { object, message }) => Err(SyncError::Conflict(format!(
@@ -673,6 +672,7 @@ fn result_of(object: &ObjectRef, action: Action, healed: Vec<String>) -> ObjectR
         taken_over: Vec::new(),
         health: Health::Healthy,
         reason: String::new(),
+        applied: None,
     }
 }
 
@@ -726,6 +726,35 @@ async fn current_health(
     })
 }
 
+/// The health of `objects[i]` for each of `indexes`: one LIST per kind and namespace
+/// (not one GET per object), falling back to GETs where listing is not allowed.
+pub async fn observe(
+    cluster: &Cluster,
+    objects: &[Value],
+    resolved: &[Option<Resolved>],
+    indexes: &[usize],
+    concurrency: usize,
+) -> Result<Vec<(Health, String)>, ClusterError> {
+    let subset: Vec<(Value, Option<Resolved>)> = indexes
+        .iter()
+        .map(|&i| (objects[i].clone(), resolved[i].clone()))
+        .collect();
+    let known = diff::snapshot(cluster, &subset, concurrency).await;
+    stream::iter(subset.iter().zip(known))
+        .map(|((obj, res), known)| async move {
+            match known {
+                diff::Known::Live(live) => Ok(health::assess(&live)),
+                diff::Known::Absent => Ok((Health::Missing, "not found on the cluster".into())),
+                diff::Known::Unknown => current_health(cluster, obj, res.as_ref()).await,
+            }
+        })
+        .buffered(concurrency.max(1))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
 /// Polls the given objects until all are Healthy, or fails with the list still waiting.
 async fn wait_for(
     cluster: &Cluster,
@@ -739,17 +768,9 @@ async fn wait_for(
     let mut pending: Vec<usize> = indexes.to_vec();
     let mut last: Vec<String> = Vec::new();
     loop {
-        let checks: Vec<(usize, (Health, String))> = stream::iter(pending.iter().copied())
-            .map(|i| {
-                let res = resolved[i].clone();
-                async move { (i, current_health(cluster, &objects[i], res.as_ref()).await) }
-            })
-            .buffer_unordered(16)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .map(|(i, r)| r.map(|h| (i, h)))
-            .collect::<Result<_, _>>()?;
+        let observed = observe(cluster, objects, resolved, &pending, 16).await?;
+        let checks: Vec<(usize, (Health, String))> =
+            pending.iter().copied().zip(observed).collect();
         let mut still = Vec::new();
         last.clear();
         for (i, (h, reason)) in checks {

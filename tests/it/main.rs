@@ -4,6 +4,7 @@
 mod cli;
 mod completion;
 mod examples;
+mod hostile;
 mod plugin_manifest;
 mod preview;
 mod remote;

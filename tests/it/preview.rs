@@ -558,3 +558,32 @@ fn preview_never_fetches_remote_bases() {
     assert!(err.contains("envs/dev/kustomization.yaml"), "{err}");
     assert!(err.contains("not allowed"), "{err}");
 }
+
+#[test]
+fn preview_reads_each_revisions_build_options() {
+    let mut r = Repo::new();
+    scaffold(&r, "", "hello", 1);
+    // The base's binding lifts the load restriction, which a repository may not do.
+    r.write(
+        ".gitops/envs.yaml",
+        "envs:\n  dev:\n    buildOptions: --load-restrictor LoadRestrictionsNone\n",
+    );
+    let a = r.commit("a");
+    r.remove(".gitops/envs.yaml");
+    let o = r.preview(&["--base", &a, "-o", "json"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("env dev: the base ("), "{err}");
+    assert!(
+        err.contains(".gitops/envs.yaml") && err.contains("--load-restrictor"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("kubectl-gitops-rev-"),
+        "no temp dir in: {err}"
+    );
+    let v = json(&o);
+    assert_eq!(v["envs"][0]["state"], "failed");
+    assert_eq!(v["envs"][0]["side"], "base");
+    assert_eq!(v["envs"][1]["state"], "unchanged");
+}

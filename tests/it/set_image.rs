@@ -311,3 +311,82 @@ fn target_defaults_to_the_current_directory() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A tiny tmpfs mounted for one test (we run as root in CI's sandbox); unmounted on drop.
+struct TinyFs {
+    dir: PathBuf,
+}
+
+impl TinyFs {
+    /// `None` when mounting is not permitted here (not root, no tmpfs).
+    fn mount(dir: &Path) -> Option<TinyFs> {
+        std::fs::create_dir_all(dir).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then(|| TinyFs {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Writes a filler file until the file system is full.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.dir.join("filler")).expect("filler");
+        let block = [0u8; 512];
+        while f.write_all(&block).and_then(|_| f.sync_all()).is_ok() {}
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).output();
+    }
+}
+
+/// On a full disk the edit fails with one line (exit 2) and the kustomization is
+/// byte-identical, with no temporary file left next to it.
+#[test]
+fn full_disk_leaves_the_kustomization_untouched() {
+    let scratch = std::env::temp_dir().join(format!("gitops-setimage-full-{}", std::process::id()));
+    let Some(fs) = TinyFs::mount(&scratch.join("mnt")) else {
+        eprintln!("cannot mount a tmpfs here (not root?): skipped");
+        let _ = std::fs::remove_dir_all(&scratch);
+        return;
+    };
+    let env = fs.dir.join("env");
+    std::fs::create_dir_all(&env).expect("mkdir");
+    // Four pages minus a little: the edit needs a fifth page, which a full disk lacks.
+    let head = "images:\n- name: nginx\n  newTag: \"1.0\"\n# ";
+    let padding = "x".repeat(4 * 4096 - 8 - head.len() - 1);
+    let original = format!("{head}{padding}\n");
+    let file = env.join("kustomization.yaml");
+    std::fs::write(&file, &original).expect("write");
+    fs.fill();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+        .arg("set-image")
+        .arg(&env)
+        .arg("nginx=registry.example.com/mirror/nginx:1.27.3-alpine")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let after = std::fs::read_to_string(&file).expect("read");
+    let names: Vec<String> = std::fs::read_dir(&env)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    drop(fs);
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("kustomization.yaml"), "{stderr}");
+    assert!(
+        after == original,
+        "the kustomization changed ({} bytes, was {})",
+        after.len(),
+        original.len()
+    );
+    assert_eq!(names, ["kustomization.yaml"]);
+}
