@@ -587,3 +587,23 @@ fn preview_reads_each_revisions_build_options() {
     assert_eq!(v["envs"][0]["side"], "base");
     assert_eq!(v["envs"][1]["state"], "unchanged");
 }
+
+#[test]
+fn preview_leaves_no_temporary_tree_behind() {
+    let mut r = Repo::new();
+    scaffold(&r, "", "hello", 1);
+    let a = r.commit("a");
+    scaffold(&r, "", "hello", 2);
+    let b = r.commit("b");
+    let tmp = r.tmp.path().join("scratch");
+    std::fs::create_dir_all(&tmp).unwrap();
+    for args in [vec!["--base", &a, "--head", &b], vec!["--base", "HEAD~1"]] {
+        let mut c = Command::new(BIN);
+        c.current_dir(r.top()).arg("preview").args(&args).env("TMPDIR", &tmp);
+        r.env(&mut c);
+        let o = c.output().unwrap();
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
