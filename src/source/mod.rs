@@ -3,11 +3,13 @@
 //! change to the work tree or the index and no network. A commit is materialized into a
 //! private temporary directory (mode 0700, removed when the [`Tree`] is dropped) in the
 //! same layout as a checkout, so a render of it reads exactly the files a checkout would
-//! hold. Tree entries are untrusted: names that would leave the directory (`..`, `/`,
-//! `.git`) are refused, and a symlink is kept only if it resolves inside the extracted
-//! tree. `git` runs without a shell, and every revision is validated with `rev-parse
-//! --verify --end-of-options` before any other command sees it (only full object ids are
-//! passed on). Used by `preview`; meant to be shared with the in-cluster agent.
+//! hold; the directory is in `/dev/shm` when that is tmpfs with ample room (creating and
+//! removing thousands of files there is several times cheaper than on a disk). Tree
+//! entries are untrusted: names that would leave the directory (`..`, `/`, `.git`) are
+//! refused, and a symlink is kept only if it resolves inside the extracted tree. `git`
+//! runs without a shell, and every revision is validated with `rev-parse --verify
+//! --end-of-options` before any other command sees it (only full object ids are passed
+//! on). Used by `preview`; meant to be shared with the in-cluster agent.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
