@@ -599,7 +599,10 @@ fn preview_leaves_no_temporary_tree_behind() {
     std::fs::create_dir_all(&tmp).unwrap();
     for args in [vec!["--base", &a, "--head", &b], vec!["--base", "HEAD~1"]] {
         let mut c = Command::new(BIN);
-        c.current_dir(r.top()).arg("preview").args(&args).env("TMPDIR", &tmp);
+        c.current_dir(r.top())
+            .arg("preview")
+            .args(&args)
+            .env("TMPDIR", &tmp);
         r.env(&mut c);
         let o = c.output().unwrap();
         assert_eq!(code(&o), 1, "{}", stderr(&o));
