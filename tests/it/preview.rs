@@ -610,3 +610,33 @@ fn preview_leaves_no_temporary_tree_behind() {
         assert!(left.is_empty(), "{left:?}");
     }
 }
+
+#[test]
+fn preview_markdown_escapes_what_the_repository_names() {
+    let mut r = Repo::new();
+    let env = "x|<img src=y>";
+    r.write(
+        &format!("envs/{env}/kustomization.yaml"),
+        "resources:\n- cm.yaml\n",
+    );
+    r.write(
+        &format!("envs/{env}/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: |\n    ```\n    </details>\n",
+    );
+    let a = r.commit("a");
+    r.write(
+        &format!("envs/{env}/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: |\n    ```\n    </details> <b>changed</b>\n",
+    );
+    let o = r.preview(&["--base", &a, "-o", "markdown"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(!md.contains("<img"), "{md}");
+    assert!(
+        md.contains("| x&#124;&lt;img src=y&gt; | changed |"),
+        "{md}"
+    );
+    // The diff's own ``` and </details> stay inside a longer fence.
+    assert!(md.contains("````diff\n"), "{md}");
+    assert_eq!(md.matches("<details>").count(), 1, "{md}");
+}
