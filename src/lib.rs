@@ -8,6 +8,8 @@ pub mod cli;
 pub mod cluster;
 pub mod diff;
 pub mod edit;
+pub mod preview;
 pub mod render;
+pub mod source;
 pub mod sync;
 pub mod yaml;

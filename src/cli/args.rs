@@ -60,6 +60,12 @@ pub enum Command {
         after_help = "Examples:\n  kubectl gitops set-image dev web=registry.example.com/web:1.4.2\n  kubectl gitops set-image dev api:v2 worker@sha256:0123...\n  kubectl gitops set-image envs/prod 'web=*:1.5'   # * keeps the current new name\n\nExit codes: 0 done, 2 error (the file is left untouched)."
     )]
     SetImage(super::set_image::SetImageArgs),
+    /// What a change does to every env: render each env at two revisions (no cluster, no
+    /// checkout) and compare object by object: exit 0 no env changes, 1 some change, 2 error.
+    #[command(
+        after_help = "Examples:\n  kubectl gitops preview                      # merge base with origin/HEAD|main|master -> working tree\n  kubectl gitops preview dev prod --base origin/main --head HEAD\n  kubectl gitops preview -o markdown > comment.md\n  kubectl gitops preview --changed-only       # env names, one per line\n\nExit codes: 0 no env changes, 1 some env changes, 2 error (either side fails to render)."
+    )]
+    Preview(PreviewArgs),
     /// Print the shell completion script of kubectl-gitops (bash, zsh or fish).
     #[command(
         after_help = "Examples:\n  source <(kubectl gitops completion bash)\n  kubectl gitops completion zsh > \"${fpath[1]}/_kubectl-gitops\"\n  kubectl gitops completion fish > ~/.config/fish/completions/kubectl-gitops.fish\n\nFor `kubectl gitops <TAB>`, put the kubectl_complete-gitops script on your PATH."
@@ -197,6 +203,38 @@ pub struct DiffArgs {
     /// Print Secret values instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PreviewArgs {
+    /// Envs to compare (default: every env of either revision).
+    #[arg(value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// The revision to compare from (default: the merge base of HEAD with origin/HEAD,
+    /// else main, else master); read from Git objects, never checked out.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The revision to compare to (default: the working tree, uncommitted changes included).
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = PreviewOutput::Text)]
+    pub output: PreviewOutput,
+    /// Print only the names of the envs whose rendered output changes, one per line.
+    #[arg(long)]
+    pub changed_only: bool,
+    /// Print Secret values instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
+    #[command(flatten)]
+    pub build: BuildFlags,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewOutput {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

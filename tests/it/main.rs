@@ -7,6 +7,7 @@ mod examples;
 mod hostile;
 mod krew;
 mod plugin_manifest;
+mod preview;
 mod remote;
 mod render;
 mod set_image;
