@@ -3,6 +3,7 @@
 
 mod cli;
 mod completion;
+mod demo;
 mod examples;
 mod hostile;
 mod krew;
