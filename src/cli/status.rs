@@ -111,6 +111,11 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
                 "health": overall_health,
                 "revision": ann(sync::REVISION_ANNOTATION),
                 "syncedAt": ann(sync::SYNCED_AT_ANNOTATION),
+                "source": {
+                    "repo": ann(crate::cluster::applyset::SOURCE_REPO),
+                    "path": ann(crate::cluster::applyset::SOURCE_PATH),
+                },
+                "history": parent.as_ref().map(sync::history_of).unwrap_or_default(),
                 "objects": rows.iter().map(|(r, c, h, reason)| json!({
                     "group": r.group, "version": r.version, "kind": r.kind,
                     "namespace": r.namespace, "name": r.name,
