@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod diff;
+pub mod duration;
 pub mod edit;
 pub mod preview;
 pub mod render;

@@ -247,44 +247,17 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
 /// a plain whole number of seconds (`90`). Negative durations are refused.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let bad = |why: &str| format!("invalid duration '{s}' ({why})");
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let mut rest = s.strip_prefix('+').unwrap_or(s);
-    if rest.starts_with('-') {
-        return Err(bad("negative"));
+    match crate::duration::parse_go_seconds(s) {
+        Some(secs) if secs < 0.0 => Err(format!("invalid duration '{s}' (negative)")),
+        Some(secs) => Duration::try_from_secs_f64(secs)
+            .map_err(|_| format!("invalid duration '{s}' (out of range)")),
+        None => Err(format!(
+            "invalid duration '{s}' (a number with a unit: ns, us, ms, s, m, h, e.g. 1m30s)"
+        )),
     }
-    if rest.is_empty() {
-        return Err(bad("empty"));
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| bad("missing unit"))?;
-        let number = &rest[..end];
-        if number.is_empty() || number == "." {
-            return Err(bad("expected a number"));
-        }
-        let value: f64 = number.parse().map_err(|_| bad("expected a number"))?;
-        rest = &rest[end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let seconds = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad("units are ns, us, ms, s, m, h")),
-        };
-        total += value * seconds;
-        rest = &rest[unit_end..];
-    }
-    Duration::try_from_secs_f64(total).map_err(|_| bad("out of range"))
 }
 
 #[cfg(test)]

@@ -4,20 +4,12 @@
 //! that archive; kubectl then finds `kubectl gitops` through its plugin lookup, and krew
 //! uninstalls it.
 
+use crate::util::text;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn ok(o: Output, what: &str) -> String {

@@ -19,3 +19,4 @@ mod faults;
 mod gitops;
 mod safety;
 mod testplane;
+mod util;

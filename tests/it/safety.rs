@@ -6,6 +6,7 @@
 //! Every test tries to make a destructive path misfire and checks that it did not.
 
 use crate::testplane;
+use crate::util::{json, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -117,19 +118,6 @@ fn exists(kc: &Path, ns: Option<&str>, what: &str) -> bool {
         args.extend(["-n", ns]);
     }
     !kubectl_ok(kc, &args).trim().is_empty()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
 }
 
 fn expect(o: &Output, code: i32) {
