@@ -15,12 +15,6 @@ pub const MARKDOWN_LIMIT: usize = 60_000;
 /// and updates it instead of adding another.
 pub const MARKDOWN_MARKER: &str = "<!-- kubectl-gitops-preview -->";
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
-
 fn state(e: &EnvPreview) -> &'static str {
     match &e.outcome {
         Outcome::Failed { .. } => "failed",
@@ -123,28 +117,7 @@ pub fn text(p: &Preview, color: bool) -> String {
                 }
                 for c in changes {
                     for line in c.diff.lines() {
-                        let line = printable(line);
-                        let code = if !color {
-                            None
-                        } else if line.starts_with("---") || line.starts_with("+++") {
-                            Some(BOLD)
-                        } else if line.starts_with("@@") {
-                            Some(CYAN)
-                        } else if line.starts_with('-') {
-                            Some(RED)
-                        } else if line.starts_with('+') {
-                            Some(GREEN)
-                        } else {
-                            None
-                        };
-                        match code {
-                            Some(code) => {
-                                let _ = writeln!(out, "{code}{line}{RESET}");
-                            }
-                            None => {
-                                let _ = writeln!(out, "{line}");
-                            }
-                        }
+                        crate::diff::present::push_diff_line(&mut out, &printable(line), color);
                     }
                 }
             }
