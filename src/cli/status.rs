@@ -62,6 +62,21 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
             .into_iter()
             .zip(resolved.iter().zip(healths))
             .map(|(d, (res, (h, reason)))| match res {
+                Some(_) if !d.foreign.is_empty() => {
+                    // OutOfSync because of fields added by hand: say which, and who.
+                    let added: Vec<String> = d
+                        .foreign
+                        .iter()
+                        .map(|f| format!("{} by {:?}", f.pointer, f.manager))
+                        .collect();
+                    let why = format!("added by hand: {}", added.join(", "));
+                    let reason = if reason.is_empty() {
+                        why
+                    } else {
+                        format!("{reason}; {why}")
+                    };
+                    (d.object, d.class, h, reason)
+                }
                 Some(_) => (d.object, d.class, h, reason),
                 None => (
                     d.object,

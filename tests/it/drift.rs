@@ -219,6 +219,11 @@ async fn drift_hand_made_additions_are_reported_and_removed() {
         assert!(stdout.contains("added by hand"), "{}", text(&out));
         let status = env.run("status", &["-o", "json"]);
         assert_eq!(json(&status)["sync"], "OutOfSync", "{}", text(&status));
+        assert!(
+            text(&status).contains(&format!("added by hand: {pointer}")),
+            "{}",
+            text(&status)
+        );
         // --keep-foreign leaves it
         let out = env.run("sync", &["--no-wait", "--keep-foreign"]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
