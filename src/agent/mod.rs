@@ -250,7 +250,7 @@ async fn campaign(
 async fn cycle(ctx: &Ctx) {
     let revision = match ctx.fetcher.fetch().await {
         Ok(rev) => {
-            if ctx.state.status_json()["revision"].as_str() != Some(rev.as_str()) {
+            if ctx.state.revision().as_deref() != Some(rev.as_str()) {
                 ctx.log.log(&format!("fetched revision {rev}"));
             }
             ctx.state.fetched(&rev);
@@ -260,8 +260,8 @@ async fn cycle(ctx: &Ctx) {
             ctx.state.fetch_failed(&e);
             ctx.log.log(&format!("fetch failed: {e}"));
             // Drift is still healed from the last good checkout.
-            match ctx.state.status_json()["revision"].as_str() {
-                Some(r) => r.to_string(),
+            match ctx.state.revision() {
+                Some(r) => r,
                 None => return,
             }
         }

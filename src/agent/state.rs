@@ -125,6 +125,11 @@ impl State {
         self.ready.store(true, Ordering::SeqCst);
     }
 
+    /// The last revision fetched successfully.
+    pub fn revision(&self) -> Option<String> {
+        self.lock().revision.clone()
+    }
+
     pub fn fetch_failed(&self, message: &str) {
         let mut i = self.lock();
         i.fetches += 1;

@@ -285,10 +285,12 @@ impl Fixture {
         let port = free_port();
         let log = self.dir.path().join(format!("agent-{port}.log"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"));
-        cmd.arg("agent")
-            .arg("--repo")
-            .arg(format!("file://{}", self.repo().display()))
-            .args(["--branch", "main", "--listen"])
+        cmd.arg("agent");
+        if !args.contains(&"--repo") {
+            cmd.arg("--repo")
+                .arg(format!("file://{}", self.repo().display()));
+        }
+        cmd.args(["--branch", "main", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--kubeconfig")
             .arg(&self.kubeconfig);
@@ -305,8 +307,11 @@ impl Fixture {
             .stderr(std::fs::File::create(&log).expect("log"))
             .spawn()
             .expect("start agent");
-        let agent = Agent { child, port, log };
+        let mut agent = Agent { child, port, log };
         wait_until("the agent's listener", Duration::from_secs(20), || {
+            if let Ok(Some(exit)) = agent.child.try_wait() {
+                panic!("the agent exited ({exit}): {}", agent.log());
+            }
             get(port, "/healthz").0 == 200
         });
         agent
@@ -731,4 +736,203 @@ fn agent_refuses_option_like_sources_with_one_line() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
+}
+
+/// A smart-HTTP Git server for one test: `git http-backend` behind HTTP basic auth,
+/// answering on a free port until the test ends. Counts the requests it refused and
+/// the ones it served.
+struct GitHttp {
+    port: u16,
+    refused: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl GitHttp {
+    fn start(project_root: PathBuf, user: &str, password: &str) -> GitHttp {
+        use base64::Engine;
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        );
+        let refused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (r, s) = (refused.clone(), served.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (root, expected, r, s) =
+                    (project_root.clone(), expected.clone(), r.clone(), s.clone());
+                std::thread::spawn(move || {
+                    let _ = serve_cgi(stream, &root, &expected, &r, &s);
+                });
+            }
+        });
+        let _ = Ordering::SeqCst;
+        GitHttp {
+            port,
+            refused,
+            served,
+        }
+    }
+}
+
+fn serve_cgi(
+    mut stream: std::net::TcpStream,
+    root: &Path,
+    expected_auth: &str,
+    refused: &std::sync::atomic::AtomicUsize,
+    served: &std::sync::atomic::AtomicUsize,
+) -> std::io::Result<()> {
+    use std::sync::atomic::Ordering;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            return Ok(());
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let mut lines = head.split("\r\n");
+    let request = lines.next().unwrap_or("").to_string();
+    let mut parts = request.split_whitespace();
+    let method = parts.next().unwrap_or("GET").to_string();
+    let target = parts.next().unwrap_or("/").to_string();
+    let mut headers = std::collections::HashMap::new();
+    for l in lines {
+        if let Some((k, v)) = l.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    if headers.get("authorization").map(String::as_str) != Some(expected_auth) {
+        refused.fetch_add(1, Ordering::SeqCst);
+        stream.write_all(b"HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+        return Ok(());
+    }
+    served.fetch_add(1, Ordering::SeqCst);
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body)?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let mut cgi = Command::new("git");
+    cgi.arg("http-backend")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_PROJECT_ROOT", root)
+        .env("GIT_HTTP_EXPORT_ALL", "1")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("REQUEST_METHOD", &method)
+        .env("PATH_INFO", path)
+        .env("QUERY_STRING", query)
+        .env("REMOTE_USER", "test")
+        .env("REMOTE_ADDR", "127.0.0.1")
+        .env("CONTENT_LENGTH", length.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (header, var) in [
+        ("content-type", "CONTENT_TYPE"),
+        ("content-encoding", "HTTP_CONTENT_ENCODING"),
+        ("git-protocol", "GIT_PROTOCOL"),
+    ] {
+        if let Some(v) = headers.get(header) {
+            cgi.env(var, v);
+        }
+    }
+    let mut child = cgi.spawn()?;
+    child.stdin.take().expect("stdin").write_all(&body)?;
+    let out = child.wait_with_output()?;
+    let text = out.stdout;
+    let split = text
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| text.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+    let Some((at, sep)) = split else {
+        stream.write_all(b"HTTP/1.0 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")?;
+        return Ok(());
+    };
+    let cgi_head = String::from_utf8_lossy(&text[..at]).to_string();
+    let mut status = "200 OK".to_string();
+    let mut response = String::new();
+    for l in cgi_head.lines() {
+        match l.split_once(':') {
+            Some((k, v)) if k.eq_ignore_ascii_case("status") => status = v.trim().to_string(),
+            _ => response.push_str(&format!("{}\r\n", l.trim_end())),
+        }
+    }
+    let body = &text[at + sep..];
+    stream.write_all(
+        format!(
+            "HTTP/1.0 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )?;
+    stream.write_all(body)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn agent_fetches_over_smart_http_with_basic_auth_read_from_files() {
+    use std::sync::atomic::Ordering;
+    let Some(fx) = Fixture::new().await else {
+        return;
+    };
+    let a = fx.ns[0].clone();
+    fx.env("a", &[("one", "http")]);
+    fx.bindings();
+    fx.commit("first");
+    let server = GitHttp::start(fx.dir.path().to_path_buf(), "deploy", "pa55-w0rd");
+    let url = format!("http://127.0.0.1:{}/repo", server.port);
+    let user = fx.secret("git-user", "deploy\n");
+    let wrong = fx.secret("git-wrong", "guess\n");
+    // A wrong password: fetch errors counted, not ready, nothing applied.
+    let refused = fx.agent(&[
+        "--repo",
+        &url,
+        "--env",
+        "a",
+        "--cluster-name",
+        "c1",
+        "--git-username-file",
+        &user.to_string_lossy(),
+        "--git-password-file",
+        &wrong.to_string_lossy(),
+    ]);
+    wait_until("a fetch error", Duration::from_secs(20), || {
+        metric(refused.port, "gitops_agent_fetch_errors_total").is_some_and(|n| n >= 1.0)
+    });
+    assert_eq!(get(refused.port, "/readyz").0, 503);
+    assert!(server.refused.load(Ordering::SeqCst) >= 1);
+    assert_eq!(cm_value(&fx.admin, &a, "one"), None);
+    drop(refused);
+    // The right password: synced; the secret is in no log line.
+    let password = fx.secret("git-password", "pa55-w0rd\n");
+    let agent = fx.agent(&[
+        "--repo",
+        &url,
+        "--env",
+        "a",
+        "--cluster-name",
+        "c1",
+        "--git-username-file",
+        &user.to_string_lossy(),
+        "--git-password-file",
+        &password.to_string_lossy(),
+    ]);
+    wait_until("a sync over smart HTTP", Duration::from_secs(30), || {
+        cm_value(&fx.admin, &a, "one").as_deref() == Some("http")
+    });
+    assert!(server.served.load(Ordering::SeqCst) >= 1);
+    assert_eq!(get(agent.port, "/readyz").0, 200);
+    assert!(!agent.log().contains("pa55-w0rd"), "{}", agent.log());
+    let (_, status) = get(agent.port, "/status");
+    assert!(!status.contains("pa55-w0rd"));
 }
