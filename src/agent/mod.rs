@@ -182,7 +182,7 @@ pub async fn run(
         fetcher,
     };
     loop {
-        if state.is_leader() {
+        {
             let work = cycle(&ctx);
             tokio::pin!(work);
             let stopped = tokio::select! {
@@ -246,7 +246,8 @@ async fn campaign(
     }
 }
 
-/// One fetch and a reconcile of every selected env.
+/// One fetch and, while leading, a reconcile of every selected env. A standby fetches
+/// too: it is ready (for probes and rollouts) and has a warm checkout to take over with.
 async fn cycle(ctx: &Ctx) {
     let revision = match ctx.fetcher.fetch().await {
         Ok(rev) => {
@@ -266,6 +267,9 @@ async fn cycle(ctx: &Ctx) {
             }
         }
     };
+    if !ctx.state.is_leader() {
+        return;
+    }
     let root = match ctx.fetcher.root() {
         Ok(r) => r,
         Err(e) => {

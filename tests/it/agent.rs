@@ -656,6 +656,8 @@ async fn agent_leader_election_fails_over_and_sigterm_releases_the_lease() {
     let (_, status) = get(two.port, "/status");
     let status: serde_json::Value = serde_json::from_str(&status).expect("JSON");
     assert_eq!(status["envs"], serde_json::json!({}), "{status}");
+    // The standby fetches, so it is ready (a rollout of two replicas can finish).
+    assert_eq!(get(two.port, "/readyz").0, 200);
     // The leader dies without a word: the standby takes over after the Lease expires.
     one.child.kill().expect("SIGKILL");
     let _ = one.child.wait();
