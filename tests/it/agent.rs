@@ -938,3 +938,64 @@ async fn agent_fetches_over_smart_http_with_basic_auth_read_from_files() {
     let (_, status) = get(agent.port, "/status");
     assert!(!status.contains("pa55-w0rd"));
 }
+
+#[test]
+fn agent_deploy_kustomization_renders_and_its_arguments_parse() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/agent");
+    let ours = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+        .arg("render")
+        .arg(&dir)
+        .output()
+        .expect("render");
+    assert!(
+        ours.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    if let Ok(reference) = Command::new("kubectl").arg("kustomize").arg(&dir).output() {
+        if reference.status.success() {
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&reference.stdout)
+            );
+        }
+    }
+    let text = String::from_utf8_lossy(&ours.stdout).to_string();
+    for kind in [
+        "kind: Namespace",
+        "kind: ServiceAccount",
+        "kind: Deployment",
+        "kind: Service",
+        "kind: PodDisruptionBudget",
+        "kind: Role",
+        "replicas: 2",
+        "- --leader-elect",
+        "path: /readyz",
+        "path: /healthz",
+    ] {
+        assert!(text.contains(kind), "{kind} missing:\n{text}");
+    }
+    // The container's arguments, with the downward-API variables filled in, are
+    // accepted: the agent gets as far as reading the (missing) kubeconfig.
+    let args: Vec<String> = text
+        .lines()
+        .skip_while(|l| !l.trim_end().ends_with("args:"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with("- "))
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("- ")
+                .replace("$(POD_NAMESPACE)", "gitops-agent")
+                .replace("$(POD_NAME)", "gitops-agent-0")
+        })
+        .collect();
+    assert_eq!(args.first().map(String::as_str), Some("agent"), "{args:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-gitops"))
+        .args(&args)
+        .arg("--kubeconfig=/nonexistent/kubeconfig")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
+}
