@@ -417,6 +417,17 @@ async fn agent_syncs_bound_envs_follows_commits_and_heals_drift() {
                 .is_some_and(|n| n >= 1.0)
     });
     eprintln!("drift healed in {heal:?}");
+    // An object deleted by hand is recreated and counted as drift too.
+    kubectl_ok(&fx.admin, &["delete", "configmap", "one", "-n", &a]);
+    wait_until(
+        "the deleted object recreated",
+        Duration::from_secs(15),
+        || {
+            cm_value(&fx.admin, &a, "one").as_deref() == Some("2")
+                && metric(agent.port, "gitops_agent_drift_corrected_total{env=\"a\"}")
+                    .is_some_and(|n| n >= 2.0)
+        },
+    );
     let events = fx.events(&a);
     for reason in [
         "Synced gitops-a",
@@ -557,7 +568,27 @@ async fn agent_render_failure_reports_and_never_prunes() {
     fx.bindings();
     fx.commit("first");
     // `other` is named, but bound to cluster c2: refused, never applied.
-    let agent = fx.agent(&["--env", "a", "--env", "other", "--cluster-name", "c1"]);
+    // b holds a Secret, which the agent's Roles do not allow: refused before any write.
+    fx.env("b", &[("one", "1")]);
+    fx.write(
+        "envs/b/secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  t: x\n",
+    );
+    fx.write(
+        "envs/b/kustomization.yaml",
+        "resources:\n- one.yaml\n- secret.yaml\n",
+    );
+    fx.commit("b");
+    let agent = fx.agent(&[
+        "--env",
+        "a",
+        "--env",
+        "other",
+        "--env",
+        "b",
+        "--cluster-name",
+        "c1",
+    ]);
     wait_until("first sync", Duration::from_secs(30), || {
         cm_value(&fx.admin, &a, "two").as_deref() == Some("1")
     });
@@ -616,6 +647,59 @@ async fn agent_render_failure_reports_and_never_prunes() {
     assert!(status.contains("RenderFailed"), "{status}");
     // The private checkout's path is not in the message.
     assert!(!status.contains("kubectl-gitops-agent-"), "{status}");
+    // The env the agent may not write: ApplyFailed (event and metric), nothing written.
+    let b = fx.ns[1].clone();
+    assert!(
+        metric(
+            agent.port,
+            "gitops_agent_reconciles_total{env=\"b\",result=\"ApplyFailed\"}"
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{}",
+        get(agent.port, "/metrics").1
+    );
+    let events_b = fx.events(&b);
+    assert!(events_b.contains("ApplyFailed gitops-b"), "{events_b}");
+    assert!(events_b.contains("Secret/token"), "{events_b}");
+    assert_eq!(cm_value(&fx.admin, &b, "one"), None);
+    // The repository unreachable: fetch errors counted, drift still healed from the
+    // last good checkout (env a is broken there now, so restore it first).
+    fx.env("a", &[("one", "1"), ("two", "1")]);
+    fx.commit("fixed");
+    wait_until("the fix applied", Duration::from_secs(15), || {
+        get(agent.port, "/status")
+            .1
+            .contains("\"lastAppliedRevision\"")
+            && metric(
+                agent.port,
+                "gitops_agent_reconciles_total{env=\"a\",result=\"Synced\"}",
+            )
+            .is_some_and(|n| n >= 2.0)
+    });
+    std::fs::rename(fx.repo(), fx.dir.path().join("moved")).expect("move the repository");
+    kubectl_ok(
+        &fx.admin,
+        &[
+            "patch",
+            "configmap",
+            "two",
+            "-n",
+            &a,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"data":{"v":"hacked"}}"#,
+        ],
+    );
+    wait_until(
+        "drift healed while the fetch fails",
+        Duration::from_secs(15),
+        || {
+            cm_value(&fx.admin, &a, "two").as_deref() == Some("1")
+                && metric(agent.port, "gitops_agent_fetch_errors_total").is_some_and(|n| n >= 1.0)
+        },
+    );
+    assert_eq!(get(agent.port, "/readyz").0, 200);
 }
 
 #[tokio::test]
@@ -674,7 +758,11 @@ async fn agent_leader_election_fails_over_and_sigterm_releases_the_lease() {
         "{takeover:?}\n{}",
         two.log()
     );
-    // SIGTERM: exit 0 and the Lease released.
+    // SIGTERM: exit 0 and the Lease released, so a standby takes over at once.
+    let three_args = args("three");
+    let three = fx.agent(&three_args.iter().map(String::as_str).collect::<Vec<_>>());
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!three.leader());
     let pid = two.child.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
@@ -707,6 +795,16 @@ async fn agent_leader_election_fails_over_and_sigterm_releases_the_lease() {
     );
     assert_eq!(holder, "", "{}", two.log());
     assert!(two.log().contains("released the lease"), "{}", two.log());
+    let released = Instant::now();
+    wait_until(
+        "the standby takes the released lease",
+        Duration::from_secs(10),
+        || three.leader(),
+    );
+    eprintln!(
+        "standby took the released lease in {:?}",
+        released.elapsed()
+    );
 }
 
 #[test]
