@@ -3,8 +3,9 @@
 //! renew time) has not changed for the Lease's duration as this process observed it
 //! (so clock skew between nodes does not matter), or at once when it was released.
 //! Every write carries the resourceVersion it read, so two candidates never both win.
-//! A holder that cannot renew for [`RENEW_DEADLINE`] stops leading before its Lease
-//! can expire for the others.
+//! A holder leads for [`RENEW_DEADLINE`] past the start of its last successful renewal
+//! (see `State::lead_until`), so it stops applying before its Lease can expire for the
+//! others, however long a request hangs.
 
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
@@ -22,7 +23,6 @@ pub struct Elector {
     pub identity: String,
     pub namespace: String,
     observed: Option<(Option<String>, Option<MicroTime>, Instant)>,
-    last_renewed: Option<Instant>,
 }
 
 fn now() -> MicroTime {
@@ -36,31 +36,11 @@ impl Elector {
             identity,
             namespace: namespace.to_string(),
             observed: None,
-            last_renewed: None,
         }
     }
 
-    /// One round: acquire or renew. `Ok(true)` while this candidate leads.
+    /// One round: acquire or renew. `Ok(true)` when this candidate holds the Lease now.
     pub async fn try_lead(&mut self) -> Result<bool, String> {
-        let result = self.round().await;
-        match &result {
-            Ok(true) => self.last_renewed = Some(Instant::now()),
-            Ok(false) => self.last_renewed = None,
-            Err(_) => {
-                // Keep leading through a short API outage, not past the deadline.
-                if self
-                    .last_renewed
-                    .is_some_and(|t| t.elapsed() < RENEW_DEADLINE)
-                {
-                    return Ok(true);
-                }
-                self.last_renewed = None;
-            }
-        }
-        result
-    }
-
-    async fn round(&mut self) -> Result<bool, String> {
         let what = format!("lease {}/{LEASE_NAME}", self.namespace);
         let current = self
             .api
@@ -156,7 +136,6 @@ impl Elector {
                 .unwrap_or_else(|_| k8s_openapi::jiff::Timestamp::now()),
         ));
         lease.spec = Some(spec);
-        self.last_renewed = None;
         self.api
             .replace(LEASE_NAME, &PostParams::default(), &lease)
             .await

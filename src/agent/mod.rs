@@ -185,9 +185,14 @@ pub async fn run(
         {
             let work = cycle(&ctx);
             tokio::pin!(work);
+            let leading = state.is_leader();
             let stopped = tokio::select! {
                 _ = &mut work => false,
                 _ = signals.recv() => true,
+                _ = lost(&state), if leading => {
+                    log.log("lost the lease: cancelled the reconcile in progress");
+                    false
+                }
             };
             if stopped {
                 if tokio::time::timeout(STOP_GRACE, &mut work).await.is_err() {
@@ -218,6 +223,13 @@ pub async fn run(
     Ok(())
 }
 
+/// Resolves when this agent stops leading (checked every 200 ms).
+async fn lost(state: &State) {
+    while state.is_leader() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Keeps trying to lead; wakes the loop when leadership is gained.
 async fn campaign(
     elector: Arc<tokio::sync::Mutex<lease::Elector>>,
@@ -225,24 +237,30 @@ async fn campaign(
     wake: Arc<Notify>,
     log: Arc<dyn Log>,
 ) {
+    let mut was = false;
     loop {
-        let result = elector.lock().await.try_lead().await;
-        let was = state.is_leader();
-        let leading = match result {
-            Ok(l) => l,
-            Err(e) => {
-                log.log(&format!("leader election: {e}"));
-                false
-            }
-        };
-        state.set_leader(leading);
+        let started = Instant::now();
+        let attempt = tokio::time::timeout(lease::RENEW_DEADLINE, async {
+            elector.lock().await.try_lead().await
+        })
+        .await;
+        match attempt {
+            Ok(Ok(true)) => state.lead_until(started + lease::RENEW_DEADLINE),
+            Ok(Ok(false)) => state.set_leader(false),
+            // Leadership runs out by itself at the end of the term.
+            Ok(Err(e)) => log.log(&format!("leader election: {e}")),
+            Err(_) => log.log("leader election: no answer from the API server"),
+        }
+        let leading = state.is_leader();
         if leading && !was {
             log.log("acquired the lease: reconciling");
             wake.notify_one();
         } else if was && !leading {
             log.log("lost the lease: standing by");
         }
-        tokio::time::sleep(lease::RENEW).await;
+        was = leading;
+        let wait = started + lease::RENEW;
+        tokio::time::sleep_until(wait.into()).await;
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 /// Upper bounds (seconds) of the reconcile duration histogram.
 const BUCKETS: [f64; 11] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
@@ -97,6 +98,8 @@ pub struct State {
     inner: Mutex<Inner>,
     ready: AtomicBool,
     leader: AtomicBool,
+    /// When leadership ends unless renewed (`None`: no end).
+    term: Mutex<Option<Instant>>,
 }
 
 impl State {
@@ -108,12 +111,27 @@ impl State {
         self.ready.load(Ordering::SeqCst)
     }
 
+    /// Whether this agent may apply: it leads, and its lease term has not run out.
     pub fn is_leader(&self) -> bool {
         self.leader.load(Ordering::SeqCst)
+            && self
+                .term
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_none_or(|end| Instant::now() < end)
     }
 
+    /// Leads for good (`true`, no leader election) or not at all (`false`).
     pub fn set_leader(&self, leading: bool) {
+        *self.term.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.leader.store(leading, Ordering::SeqCst);
+    }
+
+    /// Leads until `end` unless renewed: leadership runs out by itself when renewals
+    /// stop succeeding, however long an API request hangs.
+    pub fn lead_until(&self, end: Instant) {
+        *self.term.lock().unwrap_or_else(|p| p.into_inner()) = Some(end);
+        self.leader.store(true, Ordering::SeqCst);
     }
 
     /// A fetch succeeded: the agent is ready from now on.
@@ -350,6 +368,18 @@ fn escape(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leadership_runs_out_unless_renewed() {
+        let s = State::default();
+        assert!(!s.is_leader());
+        s.lead_until(Instant::now() + std::time::Duration::from_millis(50));
+        assert!(s.is_leader());
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        assert!(!s.is_leader());
+        s.set_leader(true);
+        assert!(s.is_leader());
+    }
 
     #[test]
     fn metrics_count_results_and_escape_labels() {

@@ -1097,3 +1097,83 @@ fn agent_deploy_kustomization_renders_and_its_arguments_parse() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("/nonexistent/kubeconfig"), "{err}");
 }
+
+#[tokio::test]
+async fn agent_that_loses_its_lease_stops_applying_until_it_wins_it_back() {
+    let Some(fx) = Fixture::new().await else {
+        return;
+    };
+    let (a, sys) = (fx.ns[0].clone(), fx.ns[2].clone());
+    fx.env("a", &[("one", "1")]);
+    fx.bindings();
+    fx.commit("first");
+    let agent = fx.agent(&[
+        "--env",
+        "a",
+        "--cluster-name",
+        "c1",
+        "--leader-elect",
+        "--lease-namespace",
+        &sys,
+        "--identity",
+        "one",
+    ]);
+    wait_until("first sync", Duration::from_secs(30), || {
+        cm_value(&fx.admin, &a, "one").as_deref() == Some("1")
+    });
+    // Another holder takes the Lease and keeps renewing it.
+    let mut n = 0;
+    let mut intrude = || {
+        n += 1;
+        let patch = format!(r#"{{"spec":{{"holderIdentity":"intruder-{n}"}}}}"#);
+        kubectl_ok(
+            &fx.admin,
+            &[
+                "patch",
+                "lease",
+                "kubectl-gitops-agent",
+                "-n",
+                &sys,
+                "--type",
+                "merge",
+                "-p",
+                &patch,
+            ],
+        );
+    };
+    intrude();
+    wait_until("the agent steps down", Duration::from_secs(15), || {
+        intrude();
+        !agent.leader()
+    });
+    kubectl_ok(
+        &fx.admin,
+        &[
+            "patch",
+            "configmap",
+            "one",
+            "-n",
+            &a,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"data":{"v":"hacked"}}"#,
+        ],
+    );
+    for _ in 0..8 {
+        intrude();
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(
+        cm_value(&fx.admin, &a, "one").as_deref(),
+        Some("hacked"),
+        "a standby applied: {}",
+        std::fs::read_to_string(&agent.log).unwrap_or_default()
+    );
+    // The intruder stops renewing: the agent takes the Lease back and heals.
+    wait_until(
+        "the Lease won back and the drift healed",
+        Duration::from_secs(30),
+        || agent.leader() && cm_value(&fx.admin, &a, "one").as_deref() == Some("1"),
+    );
+}
