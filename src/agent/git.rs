@@ -232,7 +232,6 @@ impl Fetcher {
             .args(args)
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ALLOW_PROTOCOL", "file:git:http:https:ssh")
-            .env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
@@ -242,6 +241,10 @@ impl Fetcher {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        if std::env::var_os("GIT_SSH_COMMAND").is_none() {
+            // Never wait for a passphrase or a host key confirmation.
+            cmd.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+        }
         if let Some(password) = &self.config.password_file {
             let exe = std::env::current_exe()
                 .map_err(|e| format!("locating this program for GIT_ASKPASS: {e}"))?;

@@ -213,9 +213,11 @@ pub async fn run(
     }
     state.set_leader(false);
     if let Some(e) = elector {
-        match e.lock().await.release().await {
-            Ok(()) => log.log("released the lease"),
-            Err(e) => log.log(&format!("releasing the lease: {e}")),
+        let release = async { e.lock().await.release().await };
+        match tokio::time::timeout(STOP_GRACE, release).await {
+            Ok(Ok(())) => log.log("released the lease"),
+            Ok(Err(e)) => log.log(&format!("releasing the lease: {e}")),
+            Err(_) => log.log("releasing the lease: no answer from the API server"),
         }
     }
     server.abort();

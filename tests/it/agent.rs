@@ -490,6 +490,8 @@ async fn agent_webhook_and_refresh_need_a_valid_signature_or_token() {
         &secret.to_string_lossy(),
         "--refresh-token-file",
         &token.to_string_lossy(),
+        "--log-format",
+        "json",
     ]);
     wait_until("first sync", Duration::from_secs(30), || {
         cm_value(&fx.admin, &a, "one").as_deref() == Some("1")
@@ -555,6 +557,14 @@ async fn agent_webhook_and_refresh_need_a_valid_signature_or_token() {
     wait_until("the refresh's reconcile", Duration::from_secs(10), || {
         cm_value(&fx.admin, &a, "one").as_deref() == Some("3")
     });
+    // --log-format json: every line is a JSON object with a time and a message.
+    let log = agent.log();
+    assert!(log.contains("bad signature"), "{log}");
+    for line in log.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["time"].is_string() && v["msg"].is_string(), "{line}");
+    }
 }
 
 #[tokio::test]
