@@ -300,8 +300,40 @@ async fn cycle(ctx: &Ctx) {
     let envs = match select(ctx, &root) {
         Ok(envs) => envs,
         Err(e) => {
-            ctx.log
-                .log(&format!("revision {revision}: {e}; nothing applied"));
+            // Every env it would have applied failed to render: reported, nothing applied.
+            let default_ns = ctx
+                .config
+                .namespace
+                .clone()
+                .unwrap_or_else(|| ctx.cluster.default_namespace.clone());
+            let envs: Vec<(String, String)> = match &ctx.config.selection {
+                Selection::Named(names) => names
+                    .iter()
+                    .map(|n| {
+                        let ns = ctx
+                            .state
+                            .env(n)
+                            .map(|s| s.namespace)
+                            .filter(|ns| !ns.is_empty())
+                            .unwrap_or_else(|| default_ns.clone());
+                        (n.clone(), ns)
+                    })
+                    .collect(),
+                Selection::Bound => ctx.state.known_envs(),
+            };
+            if envs.is_empty() {
+                ctx.log
+                    .log(&format!("revision {revision}: {e}; nothing applied"));
+            }
+            for (env, ns) in envs.into_iter().filter(|(_, ns)| !ns.is_empty()) {
+                let done = Done {
+                    outcome: Outcome::RenderFailed,
+                    message: format!("{e}; nothing applied or pruned"),
+                    report: None,
+                    set: Some(ApplySet::for_env(&env, &ns)),
+                };
+                report(ctx, &env, &revision, done, 0.0).await;
+            }
             return;
         }
     };
@@ -593,6 +625,7 @@ async fn report(ctx: &Ctx, env: &str, revision: &str, done: Done, seconds: f64) 
     let Some(set) = &done.set else {
         return;
     };
+    ctx.state.note_namespace(env, &set.namespace);
     for (reason, message, warning) in events {
         if let Err(e) = events::event(&client, set, reason, &message, warning, instance).await {
             ctx.log.log(&format!("env {env}: {e}"));

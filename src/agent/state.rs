@@ -76,6 +76,8 @@ pub struct EnvStatus {
     pub last_applied_time: Option<String>,
     #[serde(skip)]
     pub last_applied_unix: Option<f64>,
+    /// The namespace of the env's inventory parent (empty when never known).
+    pub namespace: String,
 }
 
 #[derive(Default)]
@@ -201,6 +203,10 @@ impl State {
                 .and_then(|p| p.last_applied_revision.clone()),
             last_applied_time: previous.as_ref().and_then(|p| p.last_applied_time.clone()),
             last_applied_unix: previous.as_ref().and_then(|p| p.last_applied_unix),
+            namespace: previous
+                .as_ref()
+                .map(|p| p.namespace.clone())
+                .unwrap_or_default(),
         };
         if result == Outcome::Synced {
             status.last_applied_revision = Some(revision.to_string());
@@ -213,6 +219,22 @@ impl State {
             );
         }
         i.envs.insert(env.to_string(), status);
+    }
+
+    /// Remembers where `env`'s inventory parent lives.
+    pub fn note_namespace(&self, env: &str, namespace: &str) {
+        if let Some(s) = self.lock().envs.get_mut(env) {
+            s.namespace = namespace.to_string();
+        }
+    }
+
+    /// Every env reconciled before, with its namespace.
+    pub fn known_envs(&self) -> Vec<(String, String)> {
+        self.lock()
+            .envs
+            .iter()
+            .map(|(e, s)| (e.clone(), s.namespace.clone()))
+            .collect()
     }
 
     /// `/status`: the agent and every env it reconciled.

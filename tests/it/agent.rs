@@ -466,6 +466,37 @@ async fn agent_syncs_bound_envs_follows_commits_and_heals_drift() {
         "{}",
         get(agent.port, "/metrics").1
     );
+    // A broken .gitops/envs.yaml: every env it bound fails to render, reported, and
+    // nothing is applied or pruned.
+    fx.write(".gitops/envs.yaml", "envs:\n  a: [\n");
+    fx.commit("broken bindings");
+    wait_until(
+        "both envs reported as render failures",
+        Duration::from_secs(15),
+        || {
+            ["a", "b"].iter().all(|e| {
+                metric(
+                    agent.port,
+                    &format!(
+                        "gitops_agent_reconciles_total{{env=\"{e}\",result=\"RenderFailed\"}}"
+                    ),
+                )
+                .is_some_and(|n| n >= 1.0)
+            })
+        },
+    );
+    assert!(
+        fx.events(&b).contains("RenderFailed gitops-b"),
+        "{}",
+        fx.events(&b)
+    );
+    assert!(
+        fx.events(&b).contains(".gitops/envs.yaml"),
+        "{}",
+        fx.events(&b)
+    );
+    assert_eq!(cm_value(&fx.admin, &a, "one").as_deref(), Some("2"));
+    assert_eq!(cm_value(&fx.admin, &b, "one").as_deref(), Some("1"));
 }
 
 #[tokio::test]
@@ -1186,4 +1217,34 @@ async fn agent_that_loses_its_lease_stops_applying_until_it_wins_it_back() {
         Duration::from_secs(30),
         || agent.leader() && cm_value(&fx.admin, &a, "one").as_deref() == Some("1"),
     );
+}
+
+#[tokio::test]
+async fn agent_hostile_sources_run_nothing_and_stay_inside_the_checkout() {
+    let Some(fx) = Fixture::new().await else {
+        return;
+    };
+    let a = fx.ns[0].clone();
+    fx.env("a", &[("one", "1")]);
+    fx.bindings();
+    std::os::unix::fs::symlink("/etc", fx.repo().join("outside")).expect("symlink");
+    fx.commit("first");
+    // git's ext:: transport would run a command: refused, nothing runs.
+    let marker = fx.dir.path().join("pwned");
+    let ext = format!("ext::sh -c touch% {}", marker.display());
+    let agent = fx.agent(&["--repo", &ext, "--env", "a", "--cluster-name", "c1"]);
+    wait_until("the fetch refused", Duration::from_secs(15), || {
+        metric(agent.port, "gitops_agent_fetch_errors_total").is_some_and(|n| n >= 1.0)
+    });
+    assert!(!marker.exists(), "ext:: ran a command");
+    assert_eq!(get(agent.port, "/readyz").0, 503);
+    drop(agent);
+    // --path through a symlink out of the checkout: refused, nothing applied.
+    let agent = fx.agent(&["--path", "outside", "--env", "a", "--cluster-name", "c1"]);
+    wait_until("the path refused", Duration::from_secs(15), || {
+        agent
+            .log()
+            .contains("not a directory inside the repository")
+    });
+    assert_eq!(cm_value(&fx.admin, &a, "one"), None);
 }
