@@ -2,7 +2,7 @@
 """Cluster benchmark on the test plane: `kubectl gitops sync` / `diff` vs
 `kubectl apply --server-side` / `kubectl diff --server-side`, side by side in one run.
 
-Generates a repo with ../shared/bench/gen_repo.py (two envs of identical shape:
+Generates a repo with bench/gen_repo.py (two envs of identical shape:
 env00 for kubectl, env01 for us), then measures:
   1. first sync of every object   (kubectl apply --server-side -k envs/env00 vs
                                     kubectl gitops sync env01 --no-wait)
@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=None)
     ap.add_argument("--qps", type=float, default=None)
     ap.add_argument("--binary", default=str(ROOT / "target/release/kubectl-gitops"))
-    ap.add_argument("--gen", default=str(ROOT.parent / "shared/bench/gen_repo.py"))
+    ap.add_argument("--gen", default=str(ROOT / "bench/gen_repo.py"))
     a = ap.parse_args()
     if not pathlib.Path(a.binary).exists():
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Render benchmark: `kubectl gitops render` vs `kubectl kustomize`, side by side.
 
-Builds synthetic repos with ../shared/bench/gen_repo.py (or bench/gen_repo.py's twin
-given with --gen), renders envs/env00 with both tools, checks the outputs are
+Builds synthetic repos with bench/gen_repo.py (or the generator given with --gen),
+renders envs/env00 with both tools, checks the outputs are
 byte-identical, and prints wall time, peak RSS and ratios.
 
 usage:
@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="runs of our binary per size (median)")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, one run: checks the script works")
     ap.add_argument("--binary", default=str(ROOT / "target/release/kubectl-gitops"))
-    ap.add_argument("--gen", default=str(ROOT.parent / "shared/bench/gen_repo.py"))
+    ap.add_argument("--gen", default=str(ROOT / "bench/gen_repo.py"))
     a = ap.parse_args()
     if a.smoke:
         a.apps, a.runs = [10, 30], 1

@@ -16,6 +16,12 @@ fn main() -> ExitCode {
     let cli = kubectl_gitops::cli::Cli::parse();
     match kubectl_gitops::cli::run(cli) {
         Ok(code) => code,
+        // `render | head`: the reader went away; that is not an error of ours.
+        Err(kubectl_gitops::cli::CliError::Output(e))
+            if e.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {}", kubectl_gitops::cli::one_line(&e.to_string()));
             ExitCode::from(e.exit_code())

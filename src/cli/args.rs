@@ -60,6 +60,12 @@ pub enum Command {
         after_help = "Examples:\n  kubectl gitops set-image dev web=registry.example.com/web:1.4.2\n  kubectl gitops set-image dev api:v2 worker@sha256:0123...\n  kubectl gitops set-image envs/prod 'web=*:1.5'   # * keeps the current new name\n\nExit codes: 0 done, 2 error (the file is left untouched)."
     )]
     SetImage(super::set_image::SetImageArgs),
+    /// What a change does to every env: render each env at two revisions (no cluster, no
+    /// checkout) and compare object by object: exit 0 no env changes, 1 some change, 2 error.
+    #[command(
+        after_help = "Examples:\n  kubectl gitops preview                      # merge base with origin/HEAD|main|master -> working tree\n  kubectl gitops preview dev prod --base origin/main --head HEAD\n  kubectl gitops preview -o markdown > comment.md\n  kubectl gitops preview --changed-only       # env names, one per line\n\nExit codes: 0 no env changes, 1 some env changes, 2 error (either side fails to render)."
+    )]
+    Preview(PreviewArgs),
     /// Run in the cluster: fetch a branch, keep its envs synced (prune, heal drift), serve
     /// metrics, health, status and webhooks.
     #[command(
@@ -84,6 +90,8 @@ pub struct SyncArgs {
     pub cluster: ClusterFlags,
     #[command(flatten)]
     pub build: BuildFlags,
+    #[command(flatten)]
+    pub compare: CompareFlags,
     /// Delete objects of this env's inventory that are no longer in Git.
     #[arg(long)]
     pub prune: bool,
@@ -125,13 +133,6 @@ pub struct SyncArgs {
     /// Output format of the report.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
-    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
-    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
-    #[arg(long, value_name = "RULE")]
-    pub ignore: Vec<String>,
     /// Keep converging: re-render and re-apply every --interval until interrupted.
     #[arg(long)]
     pub watch: bool,
@@ -148,12 +149,23 @@ pub struct StatusArgs {
     pub cluster: ClusterFlags,
     #[command(flatten)]
     pub build: BuildFlags,
+    #[command(flatten)]
+    pub compare: CompareFlags,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
+}
+
+/// How diff, sync and status compare Git with the cluster (one definition for all three).
+#[derive(clap::Args, Debug, Clone)]
+pub struct CompareFlags {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
+    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
 }
 
 /// kubectl's connection flags (kubectl passes them to plugins unparsed).
@@ -176,9 +188,9 @@ pub struct ClusterFlags {
     /// Burst of the fixed rate limit (with --qps; default: the --qps value, at least 1).
     #[arg(long, default_value_t = 0)]
     pub burst: u32,
-    /// Timeout of each request to the API server, in seconds.
-    #[arg(long, default_value_t = 30)]
-    pub request_timeout: u64,
+    /// Timeout of each request to the API server (e.g. 30s, 1m; a plain number is seconds).
+    #[arg(long, default_value = "30s", value_parser = super::env::parse_duration)]
+    pub request_timeout: std::time::Duration,
 }
 
 #[derive(clap::Args, Debug)]
@@ -189,19 +201,46 @@ pub struct DiffArgs {
     pub cluster: ClusterFlags,
     #[command(flatten)]
     pub build: BuildFlags,
+    #[command(flatten)]
+    pub compare: CompareFlags,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Text)]
     pub output: DiffOutput,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
     /// Print Secret values instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Ignore a field, `[Kind[.group][/name]:]/json/pointer`, or the fields a manager owns,
-    /// `[Kind[.group][/name]:]manager=NAME` (repeatable); adds to .gitops/ignore.yaml.
-    #[arg(long, value_name = "RULE")]
-    pub ignore: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PreviewArgs {
+    /// Envs to compare (default: every env of either revision).
+    #[arg(value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// The revision to compare from (default: the merge base of HEAD with origin/HEAD,
+    /// else main, else master); read from Git objects, never checked out.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The revision to compare to (default: the working tree, uncommitted changes included).
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = PreviewOutput::Text)]
+    pub output: PreviewOutput,
+    /// Print only the names of the envs whose rendered output changes, one per line.
+    #[arg(long)]
+    pub changed_only: bool,
+    /// Print Secret values instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
+    #[command(flatten)]
+    pub build: BuildFlags,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewOutput {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,12 +10,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(args: DiffArgs, root_flag: Option<&Path>, color: bool) -> Result<ExitCode, CliError> {
-    let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore, &args.build)?;
+    let env = Env::resolve(
+        args.target.as_deref(),
+        root_flag,
+        &args.compare.ignore,
+        &args.build,
+    )?;
     let desired = env.render()?;
     let report = runtime()?.block_on(async {
         let cluster = env.connect(&args.cluster).await?;
         let options = diff::DiffOptions {
-            concurrency: args.concurrency,
+            concurrency: args.compare.concurrency,
             ignore: env.ignore.clone(),
             applyset: Some(ApplySet::for_env(&env.name, &cluster.default_namespace)),
             source: env.source(),

@@ -217,7 +217,11 @@ pub fn connect_args(flags: &ClusterFlags) -> cluster::ConnectArgs {
         namespace: flags.namespace.clone(),
         qps: flags.qps,
         burst: flags.burst,
-        timeout: Duration::from_secs(flags.request_timeout.max(1)),
+        timeout: if flags.request_timeout.is_zero() {
+            Duration::from_secs(30)
+        } else {
+            flags.request_timeout
+        },
     }
 }
 
@@ -237,32 +241,23 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// Parses `30s`, `5m`, `1h`, `1h30m` or plain seconds.
+/// Parses a duration as Go's `time.ParseDuration` does (what kubectl's flags take):
+/// a sequence of decimal numbers with units `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`
+/// (`1h30m`, `1.5s`, `300ms`); `0` alone; and, as a convenience kubectl does not have,
+/// a plain whole number of seconds (`90`). Negative durations are refused.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().map_err(|_| format!("invalid duration '{s}'"))?;
-        num.clear();
-        total += match c {
-            'h' => n * 3600,
-            'm' => n * 60,
-            's' => n,
-            _ => return Err(format!("invalid duration '{s}' (use s, m or h)")),
-        };
+    match crate::duration::parse_go_seconds(s) {
+        Some(secs) if secs < 0.0 => Err(format!("invalid duration '{s}' (negative)")),
+        Some(secs) => Duration::try_from_secs_f64(secs)
+            .map_err(|_| format!("invalid duration '{s}' (out of range)")),
+        None => Err(format!(
+            "invalid duration '{s}' (a number with a unit: ns, us, ms, s, m, h, e.g. 1m30s)"
+        )),
     }
-    if !num.is_empty() {
-        return Err(format!("invalid duration '{s}' (missing unit)"));
-    }
-    Ok(Duration::from_secs(total))
 }
 
 #[cfg(test)]
@@ -290,6 +285,21 @@ mod tests {
         assert!(parse_interval("0s").is_err());
         assert!(parse_interval("0").is_err());
         assert_eq!(parse_interval("1s").unwrap(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn durations_follow_go() {
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("300ms").unwrap(), Duration::from_millis(300));
+        assert_eq!(
+            parse_duration("2h45m30s").unwrap(),
+            Duration::from_secs(9930)
+        );
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("1d").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("s").is_err());
     }
 
     #[test]

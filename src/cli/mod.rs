@@ -7,6 +7,7 @@ mod args;
 mod complete;
 mod diff;
 mod env;
+mod preview;
 mod progress;
 mod render;
 mod set_image;
@@ -74,6 +75,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Render(args) => render::run(args, cli.root.as_deref()),
         Command::Diff(args) => diff::run(args, cli.root.as_deref(), cli.color.enabled()),
         Command::Sync(args) => sync::run(args, cli.root.as_deref()),
+        Command::Preview(args) => preview::run(args, cli.root.as_deref(), cli.color.enabled()),
         Command::Status(args) => status::run(args, cli.root.as_deref()),
         Command::SetImage(args) => set_image::run(args, cli.root.as_deref()),
         Command::Agent(args) => agent::run(*args),

@@ -14,13 +14,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliError> {
-    let env = Env::resolve(args.target.as_deref(), root_flag, &[], &args.build)?;
+    let env = Env::resolve(
+        args.target.as_deref(),
+        root_flag,
+        &args.compare.ignore,
+        &args.build,
+    )?;
     let desired = env.render()?;
     let (rows, parent, server) = runtime()?.block_on(async {
         let cluster = env.connect(&args.cluster).await?;
         let set = ApplySet::for_env(&env.name, &cluster.default_namespace);
         let options = diff::DiffOptions {
-            concurrency: args.concurrency,
+            concurrency: args.compare.concurrency,
             ignore: env.ignore.clone(),
             applyset: Some(set.clone()),
             source: env.source(),
@@ -44,7 +49,14 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
             resolved.push(cluster.resolve(&r.gvk()).await?);
         }
         let all: Vec<usize> = (0..objects.len()).collect();
-        let healths = sync::observe(&cluster, &objects, &resolved, &all, args.concurrency).await?;
+        let healths = sync::observe(
+            &cluster,
+            &objects,
+            &resolved,
+            &all,
+            args.compare.concurrency,
+        )
+        .await?;
         let rows: Vec<_> = report
             .objects
             .into_iter()
@@ -99,6 +111,11 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
                 "health": overall_health,
                 "revision": ann(sync::REVISION_ANNOTATION),
                 "syncedAt": ann(sync::SYNCED_AT_ANNOTATION),
+                "source": {
+                    "repo": ann(crate::cluster::applyset::SOURCE_REPO),
+                    "path": ann(crate::cluster::applyset::SOURCE_PATH),
+                },
+                "history": parent.as_ref().map(sync::history_of).unwrap_or_default(),
                 "objects": rows.iter().map(|(r, c, h, reason)| json!({
                     "group": r.group, "version": r.version, "kind": r.kind,
                     "namespace": r.namespace, "name": r.name,

@@ -27,7 +27,12 @@ pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliErro
     } else {
         None
     };
-    let env = Env::resolve(args.target.as_deref(), root_flag, &args.ignore, &args.build)?;
+    let env = Env::resolve(
+        args.target.as_deref(),
+        root_flag,
+        &args.compare.ignore,
+        &args.build,
+    )?;
     let desired = env.render()?;
     let revision = env.revision();
     let progress = StderrProgress::new();
@@ -47,7 +52,7 @@ pub fn run(args: SyncArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliErro
             respect_managers: args.respect_managers,
             keep_foreign: args.keep_foreign,
             force_replace: args.force_replace,
-            concurrency: args.concurrency,
+            concurrency: args.compare.concurrency,
             ignore: env.ignore.clone(),
             revision: revision.clone(),
             context: Some(cluster.context.clone()),

@@ -15,6 +15,7 @@
 //! item itself. An item Git does not have, that the manager created (`.`), is foreign as
 //! a whole; otherwise each leaf is.
 
+use super::managed::find_item;
 use serde_json::{Map, Value};
 
 /// Managers whose fields are never foreign: the control plane's own controllers (they
@@ -156,26 +157,6 @@ fn walk(
         }
         pointer.truncate(len);
     }
-}
-
-/// The index of the list item a `k:`, `v:` or `i:` key names.
-fn find_item(items: &[Value], key: &str) -> Option<usize> {
-    if let Some(k) = key.strip_prefix("k:") {
-        let wanted: Map<String, Value> = serde_json::from_str(k).ok()?;
-        return items.iter().position(|item| {
-            wanted
-                .iter()
-                .all(|(f, v)| item.get(f).is_some_and(|x| x == v))
-        });
-    }
-    if let Some(v) = key.strip_prefix("v:") {
-        let wanted: Value = serde_json::from_str(v).ok()?;
-        return items.iter().position(|item| *item == wanted);
-    }
-    key.strip_prefix("i:")?
-        .parse::<usize>()
-        .ok()
-        .filter(|&i| i < items.len())
 }
 
 /// Removes `pointers` from `value` (list items from the highest index down).

@@ -71,7 +71,7 @@ pub fn strip(value: &mut Value, fields: &Map<String, Value>) {
 }
 
 /// The index of the list item a `k:`, `v:` or `i:` key names.
-fn find_item(items: &[Value], key: &str) -> Option<usize> {
+pub(crate) fn find_item(items: &[Value], key: &str) -> Option<usize> {
     if let Some(k) = key.strip_prefix("k:") {
         let wanted: Map<String, Value> = serde_json::from_str(k).ok()?;
         return items.iter().position(|item| {

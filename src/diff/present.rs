@@ -37,6 +37,32 @@ pub fn sides(d: &ObjectDiff, show_secrets: bool) -> (String, String) {
     (y(&live), y(&desired))
 }
 
+/// Appends one line of a unified diff, coloured by its kind (headers bold, hunks cyan,
+/// removals red, additions green) when `color`.
+pub fn push_diff_line(out: &mut String, line: &str, color: bool) {
+    let code = if !color {
+        None
+    } else if line.starts_with("---") || line.starts_with("+++") {
+        Some(BOLD)
+    } else if line.starts_with("@@") {
+        Some(CYAN)
+    } else if line.starts_with('-') {
+        Some(RED)
+    } else if line.starts_with('+') {
+        Some(GREEN)
+    } else {
+        None
+    };
+    match code {
+        Some(c) => {
+            let _ = writeln!(out, "{c}{line}{RESET}");
+        }
+        None => {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
 /// Unified diffs of every drifted object, then the summary.
 pub fn text(report: &DiffReport, style: Style) -> String {
     let mut out = String::new();
@@ -51,27 +77,7 @@ pub fn text(report: &DiffReport, style: Style) -> String {
             .header(&header_a, &header_b)
             .to_string();
         for line in unified.lines() {
-            let colored = if !style.color {
-                None
-            } else if line.starts_with("---") || line.starts_with("+++") {
-                Some(BOLD)
-            } else if line.starts_with("@@") {
-                Some(CYAN)
-            } else if line.starts_with('-') {
-                Some(RED)
-            } else if line.starts_with('+') {
-                Some(GREEN)
-            } else {
-                None
-            };
-            match colored {
-                Some(c) => {
-                    let _ = writeln!(out, "{c}{line}{RESET}");
-                }
-                None => {
-                    let _ = writeln!(out, "{line}");
-                }
-            }
+            push_diff_line(&mut out, line, style.color);
         }
     }
     out.push_str(&summary(report, style));

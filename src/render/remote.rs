@@ -411,52 +411,8 @@ fn parse_timeout(s: &str) -> Option<Duration> {
     if let Ok(n) = s.parse::<i64>() {
         return (n > 0).then(|| Duration::from_secs(n.unsigned_abs()));
     }
-    let d = parse_go_duration(s)?;
+    let d = crate::duration::parse_go_seconds(s)?;
     (d > 0.0).then(|| Duration::from_secs_f64(d))
-}
-
-/// Go's `time.ParseDuration`, in seconds (sign allowed; `0` alone is zero).
-fn parse_go_duration(s: &str) -> Option<f64> {
-    let (sign, mut rest) = match s.as_bytes().first() {
-        Some(b'-') => (-1.0, &s[1..]),
-        Some(b'+') => (1.0, &s[1..]),
-        _ => (1.0, s),
-    };
-    if rest == "0" {
-        return Some(0.0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total = 0.0;
-    while !rest.is_empty() {
-        let num_len = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_digit() || *b == b'.')
-            .count();
-        let number = &rest[..num_len];
-        if number.is_empty() || number == "." {
-            return None;
-        }
-        let value: f64 = number.parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .char_indices()
-            .find(|(_, c)| c.is_ascii_digit() || *c == '.')
-            .map_or(rest.len(), |(i, _)| i);
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        total += value * scale;
-        rest = &rest[unit_len..];
-    }
-    Some(sign * total)
 }
 
 /// Go's `strconv.ParseBool`.

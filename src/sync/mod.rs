@@ -22,6 +22,16 @@ pub const REVISION_ANNOTATION: &str = "kubectl-gitops.io/revision";
 pub const SYNCED_AT_ANNOTATION: &str = "kubectl-gitops.io/synced-at";
 pub const CONTEXT_ANNOTATION: &str = "kubectl-gitops.io/context";
 pub const SERVER_ANNOTATION: &str = "kubectl-gitops.io/server";
+/// The last syncs of the env (JSON list, newest last, at most [`HISTORY_LIMIT`]).
+pub const HISTORY_ANNOTATION: &str = "kubectl-gitops.io/history";
+pub const HISTORY_LIMIT: usize = 20;
+
+/// The sync history a live parent records.
+pub fn history_of(parent: &Value) -> Vec<Value> {
+    let text =
+        crate::render::resource::str_at(parent, &["metadata", "annotations", HISTORY_ANNOTATION]);
+    serde_json::from_str::<Vec<Value>>(text).unwrap_or_default()
+}
 
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
@@ -199,6 +209,7 @@ pub async fn sync(
     let wanted = applyset::Scope::of_objects(set, prepared.iter().map(|(o, _)| o));
     // Until the prune has run, the parent covers both what it covered and what Git holds.
     let covered = recorded.union(&wanted);
+    let mut history = live_parent.as_ref().map(history_of).unwrap_or_default();
 
     if prepared.is_empty() && options.prune && !options.allow_empty && live_parent.is_some() {
         let members = diff::leftovers(cluster, set, &recorded, &HashSet::new()).await?;
@@ -229,7 +240,7 @@ pub async fn sync(
         // Record every kind and namespace we are about to own before touching members,
         // so an interrupted sync leaves an inventory the next run can finish and prune.
         tracing::info!("writing inventory parent {} (before members)", set.name);
-        write_parent(cluster, options, &covered, &objects).await?;
+        write_parent(cluster, options, &covered, &objects, &history).await?;
     }
 
     let mut results: Vec<Option<ObjectResult>> = vec![None; objects.len()];
@@ -382,7 +393,24 @@ pub async fn sync(
     if !options.dry_run {
         // Now the parent covers what Git holds plus what was kept.
         let remaining = wanted.union(&applyset::Scope::of_objects(set, kept.iter()));
-        write_parent(cluster, options, &remaining, &objects).await?;
+        history.push(json!({
+            "revision": options.revision,
+            "time": now_rfc3339(),
+            "result": if report.changed() { "synced" } else { "in sync" },
+            "created": report.count(Action::Created),
+            "updated": report.count(Action::Updated),
+            "replaced": report.count(Action::Replaced),
+            "pruned": report.count(Action::Pruned),
+            "leftOver": report.count(Action::LeftOver),
+            "changes": report.objects.iter()
+                .filter(|o| !matches!(o.action, Action::Unchanged | Action::LeftOver))
+                .take(50)
+                .map(|o| format!("{} {}", o.action.label(), o.object))
+                .collect::<Vec<_>>(),
+        }));
+        let excess = history.len().saturating_sub(HISTORY_LIMIT);
+        history.drain(..excess);
+        write_parent(cluster, options, &remaining, &objects, &history).await?;
     }
 
     // Health known without asking: unchanged objects as they were listed, applied ones
@@ -875,6 +903,7 @@ async fn write_parent(
     options: &SyncOptions,
     scope: &applyset::Scope,
     objects: &[Value],
+    history: &[Value],
 ) -> Result<(), SyncError> {
     let set = &options.applyset;
     let (cm, _) = cluster.applyset_parent(set).await?;
@@ -892,6 +921,8 @@ async fn write_parent(
         ann[CONTEXT_ANNOTATION] = Value::String(ctx.clone());
     }
     ann[SERVER_ANNOTATION] = Value::String(cluster.server.clone());
+    // Always written (a field of ours left out of an apply would be removed).
+    ann[HISTORY_ANNOTATION] = Value::String(serde_json::to_string(history).unwrap_or_default());
     match cluster.apply(&cm, &parent, false, true).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_not_found() => {
@@ -924,28 +955,10 @@ async fn write_parent(
     }
 }
 
-/// The current time in RFC 3339 (UTC, seconds).
+/// The current time in RFC 3339 (UTC, whole seconds), as Kubernetes writes times.
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // civil date from days since 1970-01-01 (Howard Hinnant's algorithm)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let now = jiff::Timestamp::now();
+    jiff::Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string()
 }

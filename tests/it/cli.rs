@@ -119,3 +119,40 @@ fn render_all_writes_every_env() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    // `render | head -1`: the reader goes away after one line; we exit 0, quietly.
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("gitops-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut k = String::from("configMapGenerator:\n");
+    for i in 0..2000 {
+        k.push_str(&format!("- name: cm{i}\n  literals: [a=b]\n"));
+    }
+    std::fs::write(dir.join("kustomization.yaml"), k).expect("write");
+    let mut child = bin()
+        .arg("render")
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).expect("read");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -379,8 +379,10 @@ fn example_app_go_tests_pass() {
 
 /// Repository paths a workflow's `run:` scripts call (scripts/…, bench/*.py, testplane/…).
 fn called_paths(run: &str) -> Vec<String> {
-    let re = regex::Regex::new(r"(?:^|[\s;&|(])((?:scripts|testplane)/[\w.-]+|bench/[\w-]+\.py)")
-        .expect("regex");
+    let re = regex::Regex::new(
+        r"(?:^|[\s;&|(])((?:scripts|testplane)/[\w.-]+|bench/[\w-]+\.py|\.ci/run)",
+    )
+    .expect("regex");
     re.captures_iter(run).map(|c| c[1].to_string()).collect()
 }
 
@@ -428,6 +430,13 @@ fn workflows_parse_and_call_existing_scripts() {
                     }
                 }
             }
+        }
+    }
+    // A workflow that runs .ci/run calls what .ci/run calls.
+    let ci_run = repo().join(".ci/run");
+    if called.iter().any(|(_, p)| *p == ci_run) {
+        for path in called_paths(&read(".ci/run")) {
+            called.push((".ci/run".to_string(), repo().join(path)));
         }
     }
     let names: Vec<String> = called

@@ -4,9 +4,12 @@
 mod agent;
 mod cli;
 mod completion;
+mod demo;
 mod examples;
 mod hostile;
+mod krew;
 mod plugin_manifest;
+mod preview;
 mod remote;
 mod render;
 mod set_image;
@@ -17,3 +20,4 @@ mod faults;
 mod gitops;
 mod safety;
 mod testplane;
+mod util;

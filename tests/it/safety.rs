@@ -6,6 +6,7 @@
 //! Every test tries to make a destructive path misfire and checks that it did not.
 
 use crate::testplane;
+use crate::util::{json, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -117,19 +118,6 @@ fn exists(kc: &Path, ns: Option<&str>, what: &str) -> bool {
         args.extend(["-n", ns]);
     }
     !kubectl_ok(kc, &args).trim().is_empty()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
 }
 
 fn expect(o: &Output, code: i32) {
@@ -961,4 +949,34 @@ async fn safety_fields_of_ignored_managers_are_left_to_them() {
     expect(&repo.run(&kc, "diff", "app", &["-n", &ns]), 1);
     expect(&repo.run(&kc, "sync", "app", &["--no-wait", "-n", &ns]), 0);
     assert_eq!(replicas(), "2");
+}
+
+#[tokio::test]
+async fn safety_parent_keeps_a_bounded_sync_history() {
+    let Some(kc) = testplane::kubeconfig() else {
+        return;
+    };
+    let ns = testplane::namespace("history").await;
+    let repo = Repo::new("history");
+    for i in 0..23 {
+        repo.env(
+            "envs/app",
+            Some(&ns),
+            &[("a.yaml", &configmap("a", &i.to_string()))],
+        );
+        expect(&repo.run(&kc, "sync", "app", &["--no-wait", "-n", &ns]), 0);
+    }
+    let status = repo.run(&kc, "status", "app", &["-n", &ns, "-o", "json"]);
+    expect(&status, 0);
+    let doc = json(&status);
+    let history = doc["history"].as_array().expect("history");
+    assert_eq!(history.len(), 20, "{doc}");
+    let last = history.last().expect("an entry");
+    assert_eq!(last["result"], "synced");
+    assert_eq!(last["updated"], 1);
+    assert!(last["changes"][0]
+        .as_str()
+        .unwrap_or("")
+        .contains("ConfigMap/a"));
+    assert_eq!(doc["source"]["path"], "envs/app");
 }
