@@ -4,6 +4,7 @@
 //! [`render`] builds a kustomization into resources (pure: no cluster, no network), and
 //! [`cli`] is the thin command-line layer on top.
 
+pub mod agent;
 pub mod cli;
 pub mod cluster;
 pub mod diff;

@@ -9,6 +9,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // git re-invokes this binary as its askpass helper (see agent::git).
+    if let Some(code) = kubectl_gitops::agent::git::askpass_from_env() {
+        return code;
+    }
     let cli = kubectl_gitops::cli::Cli::parse();
     match kubectl_gitops::cli::run(cli) {
         Ok(code) => code,

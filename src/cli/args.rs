@@ -66,6 +66,12 @@ pub enum Command {
         after_help = "Examples:\n  kubectl gitops preview                      # merge base with origin/HEAD|main|master -> working tree\n  kubectl gitops preview dev prod --base origin/main --head HEAD\n  kubectl gitops preview -o markdown > comment.md\n  kubectl gitops preview --changed-only       # env names, one per line\n\nExit codes: 0 no env changes, 1 some env changes, 2 error (either side fails to render)."
     )]
     Preview(PreviewArgs),
+    /// Run in the cluster: fetch a branch, keep its envs synced (prune, heal drift), serve
+    /// metrics, health, status and webhooks.
+    #[command(
+        after_help = "Examples:\n  kubectl gitops agent --repo https://github.com/acme/platform --branch main --env dev --env test\n  kubectl gitops agent --repo file:///srv/platform --bound --cluster-name eu-1 --interval 30s\n  kubectl gitops agent --repo https://git.example.com/p.git --git-token-file /etc/git/token --leader-elect --lease-namespace gitops-agent\n\nEndpoints: /healthz /readyz /metrics /status, POST /hooks/github, POST /hooks/refresh.\nSIGTERM: finishes or cancels the current apply, releases the Lease, exits 0."
+    )]
+    Agent(Box<super::agent::AgentArgs>),
     /// Print the shell completion script of kubectl-gitops (bash, zsh or fish).
     #[command(
         after_help = "Examples:\n  source <(kubectl gitops completion bash)\n  kubectl gitops completion zsh > \"${fpath[1]}/_kubectl-gitops\"\n  kubectl gitops completion fish > ~/.config/fish/completions/kubectl-gitops.fish\n\nFor `kubectl gitops <TAB>`, put the kubectl_complete-gitops script on your PATH."

@@ -2,6 +2,7 @@
 //! formatting and exit codes. Everything else is library code; this layer only wires it
 //! to stdin/stdout/stderr.
 
+mod agent;
 mod args;
 mod complete;
 mod diff;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Preview(args) => preview::run(args, cli.root.as_deref(), cli.color.enabled()),
         Command::Status(args) => status::run(args, cli.root.as_deref()),
         Command::SetImage(args) => set_image::run(args, cli.root.as_deref()),
+        Command::Agent(args) => agent::run(*args),
         Command::Completion(args) => complete::print_script(args),
         Command::Complete(args) => complete::run(args, cli.root.as_deref()),
         Command::Envs => {

@@ -8,6 +8,7 @@
 //!     server: https://127.0.0.1:6443     # optional: the API server URL it must be
 //!     namespace: dev                     # optional: default namespace (and inventory's)
 //!     buildOptions: --enable-helm        # optional: kustomize build flags for this env
+//!     cluster: dev-eu-1                  # optional: the agent (`--cluster-name`) that applies it
 //! ```
 //!
 //! Without an explicit `--context`, diff, sync and status refuse to run when the current
@@ -31,6 +32,9 @@ pub struct Binding {
     /// here (a repository may not choose a program to run or lift the load restriction).
     #[serde(rename = "buildOptions")]
     pub build_options: Option<String>,
+    /// The cluster the env belongs to, for `kubectl gitops agent`: only an agent started
+    /// with `--cluster-name` equal to it applies the env (`--bound` selects it).
+    pub cluster: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -42,9 +46,14 @@ struct BindingFile {
 
 /// The binding of `env`, if the repository has one.
 pub fn load(root: &Path, env: &str) -> Result<Option<Binding>, String> {
+    Ok(load_all(root)?.remove(env))
+}
+
+/// Every binding of the repository at `root` (none without a binding file).
+pub fn load_all(root: &Path) -> Result<BTreeMap<String, Binding>, String> {
     let path = root.join(BINDING_FILE);
     if !path.is_file() {
-        return Ok(None);
+        return Ok(BTreeMap::new());
     }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let value = crate::yaml::parse::parse_one(&text, crate::yaml::Dialect::Core)
@@ -56,7 +65,7 @@ pub fn load(root: &Path, env: &str) -> Result<Option<Binding>, String> {
     };
     let file: BindingFile =
         serde_json::from_value(value).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(file.envs.get(env).cloned())
+    Ok(file.envs)
 }
 
 /// Checks that the connected cluster is the one the env is bound to.
@@ -89,6 +98,7 @@ mod tests {
             server: Some("https://prod:6443/".into()),
             namespace: None,
             build_options: None,
+            cluster: None,
         };
         assert!(check("prod", &b, "prod", "https://prod:6443").is_ok());
         assert!(check("prod", &b, "dev", "https://prod:6443").is_err());

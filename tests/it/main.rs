@@ -1,6 +1,7 @@
 //! The one integration-test binary: render differential tests, CLI tests and cluster
 //! tests against the test plane.
 
+mod agent;
 mod cli;
 mod completion;
 mod demo;
