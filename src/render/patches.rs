@@ -43,7 +43,7 @@ fn is_resource_doc(v: &Value) -> bool {
 /// Interprets patch text: strategic merge (documents with kind and name) or JSON 6902
 /// (a JSON array, or YAML decoding to a list of operations); exactly one must fit.
 fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
-    let smp = parse::parse_resources(text)
+    let smp = parse::parse_patches(text)
         .ok()
         .filter(|docs| !docs.is_empty() && docs.iter().all(is_resource_doc));
     let json_value = if text.trim_start().starts_with('[') {
@@ -201,14 +201,14 @@ pub fn apply_strategic_merge_list(
     schema: &PatchSchema<'_>,
 ) -> Result<()> {
     for entry in entries {
-        let inline = parse::parse_resources(entry)
+        let inline = parse::parse_patches(entry)
             .ok()
             .filter(|docs| !docs.is_empty() && docs.iter().all(Value::is_object));
         let docs = match inline {
             Some(docs) => docs,
             None => {
                 let text = loader.read_string(entry)?;
-                parse::parse_resources(&text).map_err(|e| RenderError::Yaml {
+                parse::parse_patches(&text).map_err(|e| RenderError::Yaml {
                     path: loader.root.join(entry),
                     message: e.to_string(),
                 })?

@@ -139,6 +139,8 @@ enum Mode {
     Plain,
     /// Resource files: raw annotation text, empty fields recorded.
     ResourceFile,
+    /// Strategic-merge patches: raw annotation text unless it reads as null.
+    Patch,
     /// A Helm values file on its way into kyaml's merge: empty fields and alias-valued
     /// fields recorded, `<<` kept as a plain key (kyaml walks the nodes unresolved).
     HelmValues,
@@ -224,9 +226,15 @@ fn parse_stream_once(
     let mut builder = Builder {
         dialect,
         raw_annotations: mode == Mode::ResourceFile,
-        record_empty: mode != Mode::Plain,
+        annotation_text: match mode {
+            Mode::ResourceFile => AnnotationText::Source,
+            Mode::Patch => AnnotationText::SourceUnlessNull,
+            Mode::Plain | Mode::HelmValues => AnnotationText::Typed,
+        },
+        record_empty: matches!(mode, Mode::ResourceFile | Mode::HelmValues),
         helm_values: mode == Mode::HelmValues,
         anchors: HashMap::new(),
+        anchor_texts: HashMap::new(),
         decoded: 0,
         aliased: 0,
         stack: Vec::new(),
@@ -267,7 +275,18 @@ pub fn pointer_token(key: &str) -> String {
 /// Parses one file's worth of resources the way kyaml reads them: split on `---` lines,
 /// then every YAML document of every piece; empty documents are dropped.
 pub fn parse_resources(text: &str) -> Result<Vec<Value>, YamlError> {
-    Ok(parse_documents(text, false)?
+    Ok(parse_documents(text, Mode::Plain)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
+}
+
+/// Like [`parse_resources`], for strategic-merge patches: annotation values keep their
+/// source text (`mode: 0600` stays `"0600"`), as kustomize copies the patch's nodes and
+/// later reads annotations as strings; one that reads as null (`null`, `~`, nothing)
+/// stays null, which deletes the annotation.
+pub fn parse_patches(text: &str) -> Result<Vec<Value>, YamlError> {
+    Ok(parse_documents(text, Mode::Patch)?
         .into_iter()
         .map(|d| d.value)
         .collect())
@@ -277,15 +296,15 @@ pub fn parse_resources(text: &str) -> Result<Vec<Value>, YamlError> {
 /// text, as kustomize prints them (`a: 7` comes out as `a: "7"`). Patches keep typed
 /// values, where `null` deletes.
 pub fn parse_resource_file(text: &str) -> Result<Vec<ParsedDoc>, YamlError> {
-    parse_documents(text, true)
+    parse_documents(text, Mode::ResourceFile)
 }
 
-fn parse_documents(text: &str, raw_annotations: bool) -> Result<Vec<ParsedDoc>, YamlError> {
+fn parse_documents(text: &str, mode: Mode) -> Result<Vec<ParsedDoc>, YamlError> {
     let mut out = Vec::new();
     let mut line_offset = 0usize;
     for doc in split_documents(text)? {
         let lines = doc.matches('\n').count() + 1;
-        let values = parse_stream_with(&doc, Dialect::Core, raw_annotations).map_err(|mut e| {
+        let values = parse_stream_mode(&doc, Dialect::Core, mode).map_err(|mut e| {
             if let Some(l) = e.line {
                 let real = l + line_offset;
                 e = YamlError::at(real, strip_line_prefix(&e.message));
@@ -353,10 +372,23 @@ enum Frame {
     },
 }
 
+/// How `metadata.annotations` values of a top-level object are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AnnotationText {
+    /// Typed like every other scalar.
+    Typed,
+    /// As their source text, whatever their tag (`!!int 0600` is `"0600"`).
+    Source,
+    /// As their source text, except that one reading as null stays null.
+    SourceUnlessNull,
+}
+
 struct Builder {
     dialect: Dialect,
-    /// Resource file mode: keep `metadata.annotations` values as their source text.
+    /// Resource file mode: record non-canonical number and boolean texts.
     raw_annotations: bool,
+    /// How annotation values are read.
+    annotation_text: AnnotationText,
     /// Record fields written with no value.
     record_empty: bool,
     /// Helm values mode: record alias-valued fields, keep `<<` as a plain key.
@@ -369,6 +401,8 @@ struct Builder {
     raw_scalars: Vec<(String, String)>,
     /// Anchored values, with how many nodes each holds.
     anchors: HashMap<usize, (Value, usize)>,
+    /// Source text of anchored scalars, for aliases read as annotation values.
+    anchor_texts: HashMap<usize, String>,
     /// Nodes of the current document, and how many of them came through aliases
     /// (yaml.v3 refuses a document that is mostly alias expansions: a "billion laughs").
     decoded: usize,
@@ -445,6 +479,18 @@ impl Builder {
             && matches!(self.stack[2], Frame::Map { key: Some(_), .. })
     }
 
+    /// An annotation value read from the scalar `text`, typed as `typed`: its text, or
+    /// null where patches keep nulls (they delete the annotation).
+    fn annotation_value(&self, text: &str, typed: Value) -> Value {
+        match self.annotation_text {
+            AnnotationText::Typed => typed,
+            AnnotationText::SourceUnlessNull if typed.is_null() => typed,
+            AnnotationText::Source | AnnotationText::SourceUnlessNull => {
+                Value::String(text.to_string())
+            }
+        }
+    }
+
     fn event(&mut self, event: Event<'_>, line: usize) -> Result<(), YamlError> {
         match event {
             Event::Nothing
@@ -468,6 +514,10 @@ impl Builder {
                 if excessive_aliasing(self.decoded, self.aliased) {
                     return Err(YamlError::at(line, "document contains excessive aliasing"));
                 }
+                let value = match self.anchor_texts.get(&id) {
+                    Some(text) if self.in_annotations() => self.annotation_value(text, value),
+                    _ => value,
+                };
                 self.push_value(value, false, line)
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -489,23 +539,33 @@ impl Builder {
                     }
                     return Ok(());
                 }
-                if self.record_empty
-                    && text.is_empty()
-                    && style == ScalarStyle::Plain
-                    && tag.is_none()
-                    && anchor == 0
+                // An empty null node: `key:`, or `key: !!null ""` written out.
+                let empty_null = match tag_name(tag.as_deref()) {
+                    None => style == ScalarStyle::Plain,
+                    Some(t) => t == "!!null",
+                };
+                if self.record_empty && text.is_empty() && empty_null && anchor == 0
                 {
                     if let Some(p) = self.value_pointer() {
                         self.empty_fields.push(p);
                     }
                 }
-                let value = if self.raw_annotations && self.in_annotations() && tag.is_none() {
+                let value = if self.annotation_text == AnnotationText::Source
+                    && self.in_annotations()
+                {
                     // kustomize keeps annotation values as their source text (`7`, `1.50`,
-                    // `null` print as strings), so they are never typed.
+                    // `null`, `!!int 0600` print as strings), so they are never typed.
                     Value::String(text.to_string())
                 } else {
-                    resolve_scalar(&text, style, tag.as_deref(), self.dialect)
-                        .map_err(|m| YamlError::at(line, m))?
+                    let typed = resolve_scalar(&text, style, tag.as_deref(), self.dialect)
+                        .map_err(|m| YamlError::at(line, m))?;
+                    if self.annotation_text == AnnotationText::SourceUnlessNull
+                        && self.in_annotations()
+                    {
+                        self.annotation_value(&text, typed)
+                    } else {
+                        typed
+                    }
                 };
                 if self.raw_annotations {
                     let canonical = match &value {
@@ -522,6 +582,7 @@ impl Builder {
                 if anchor > 0 {
                     self.anchors
                         .insert(anchor, (value.clone(), node_count(&value)));
+                    self.anchor_texts.insert(anchor, text.to_string());
                 }
                 self.push_value(value, false, line)
             }
@@ -554,6 +615,7 @@ impl Builder {
                 Some(Frame::Seq { anchor, items }) => {
                     let value = Value::Array(items);
                     if anchor > 0 {
+                        self.anchor_texts.remove(&anchor);
                         self.anchors
                             .insert(anchor, (value.clone(), node_count(&value)));
                     }
@@ -574,6 +636,7 @@ impl Builder {
                     }
                     let value = Value::Object(entries);
                     if anchor > 0 {
+                        self.anchor_texts.remove(&anchor);
                         self.anchors
                             .insert(anchor, (value.clone(), node_count(&value)));
                     }
