@@ -232,6 +232,7 @@ fn parse_stream_once(
             Mode::Plain | Mode::HelmValues => AnnotationText::Typed,
         },
         record_empty: matches!(mode, Mode::ResourceFile | Mode::HelmValues),
+        refold: matches!(mode, Mode::ResourceFile | Mode::Patch),
         helm_values: mode == Mode::HelmValues,
         anchors: HashMap::new(),
         anchor_texts: HashMap::new(),
@@ -259,12 +260,49 @@ fn parse_stream_once(
             if open_end.is_some_and(|end| span.end.index() >= end) && value.ends_with('\n') {
                 value.to_mut().pop();
             }
+            // yaml.v3 detects a block scalar's indentation from its first non-empty line
+            // and refuses a tab right after that line's spaces; saphyr reads it as text.
+            if value.trim_start_matches('\n').starts_with('\t') {
+                let leading = value.len() - value.trim_start_matches('\n').len();
+                let header_line = span.start.line().saturating_sub(leading + 1);
+                let explicit = text
+                    .lines()
+                    .nth(header_line.saturating_sub(1))
+                    .is_some_and(has_indentation_indicator);
+                if !explicit {
+                    return Err((
+                        YamlError::at(
+                            header_line.max(1),
+                            "while scanning a block scalar: found a tab character where an \
+                             indentation space is expected",
+                        ),
+                        None,
+                    ));
+                }
+            }
         }
         builder
             .event(event, span.start.line())
             .map_err(|e| (e, None))?;
     }
     Ok(builder.docs)
+}
+
+/// Whether a block scalar's header line (`key: >2-`) gives an indentation indicator.
+fn has_indentation_indicator(line: &str) -> bool {
+    line.char_indices()
+        .filter(|&(_, c)| c == '|' || c == '>')
+        .any(|(at, _)| {
+            let rest = &line[at + 1..];
+            let flags: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '+' || *c == '-')
+                .collect();
+            let after = rest[flags.len()..].chars().next();
+            flags.len() <= 2
+                && flags.chars().any(|c| c.is_ascii_digit())
+                && after.is_none_or(|c| c == ' ' || c == '\t' || c == '#')
+        })
 }
 
 /// Escapes a map key as a JSON pointer token.
@@ -389,6 +427,9 @@ struct Builder {
     raw_annotations: bool,
     /// How annotation values are read.
     annotation_text: AnnotationText,
+    /// Resources and patches: folded block scalars read as kustomize's yaml.v3 round
+    /// trip leaves them (see [`crate::yaml::fold`]).
+    refold: bool,
     /// Record fields written with no value.
     record_empty: bool,
     /// Helm values mode: record alias-valued fields, keep `<<` as a plain key.
@@ -520,7 +561,24 @@ impl Builder {
                 };
                 self.push_value(value, false, line)
             }
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                // Annotation values are rewritten as plain strings before kustomize's
+                // round trip, so only other block scalars go through it.
+                let block = matches!(style, ScalarStyle::Folded | ScalarStyle::Literal);
+                if self.refold && block && !self.in_annotations() {
+                    if crate::yaml::fold::starts_with_tab(&text) {
+                        return Err(YamlError::at(
+                            line,
+                            "found a tab character where an indentation space is expected \
+                             (a block scalar starting with a tab cannot be written back)",
+                        ));
+                    }
+                    if style == ScalarStyle::Folded {
+                        if let Some(refolded) = crate::yaml::fold::refold(&text) {
+                            text = std::borrow::Cow::Owned(refolded);
+                        }
+                    }
+                }
                 let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 if is_key {
                     let merge = !self.helm_values
