@@ -875,11 +875,21 @@ fn strip_build_metadata(obj: &mut Value) {
                 !k.starts_with("internal.config.kubernetes.io/")
                     && !STRIPPED_ANNOTATIONS.contains(&k.as_str())
             });
-            // kustomize rewrites annotations as a string map on the way out.
+            // kustomize rewrites annotations as a string map on the way out, from the
+            // text of each node: a number that came through JSON (a JSON patch) is a
+            // float64 printed by yaml.v3 (`1e+06`, `384`), a map or list has no text.
             for v in ann.values_mut() {
-                if let Value::Number(_) | Value::Bool(_) = v {
-                    *v = Value::String(v.to_string());
-                }
+                let text = match v {
+                    Value::String(_) => continue,
+                    Value::Number(n) => match n.as_f64().filter(|f| f.is_finite()) {
+                        Some(f) => crate::yaml::emit::go_format_g(f),
+                        None => n.to_string(),
+                    },
+                    Value::Bool(b) => b.to_string(),
+                    Value::Null => "null".to_string(),
+                    Value::Array(_) | Value::Object(_) => String::new(),
+                };
+                *v = Value::String(text);
             }
             ann.is_empty()
         }

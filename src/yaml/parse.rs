@@ -532,6 +532,17 @@ impl Builder {
         }
     }
 
+    /// A map or list read as an annotation value: kustomize reads annotations as the
+    /// text of their nodes, and a collection node has none, so it becomes `""`.
+    fn annotation_collection(&self, value: Value) -> Value {
+        let collection = value.is_object() || value.is_array();
+        if collection && self.annotation_text != AnnotationText::Typed && self.in_annotations() {
+            Value::String(String::new())
+        } else {
+            value
+        }
+    }
+
     fn event(&mut self, event: Event<'_>, line: usize) -> Result<(), YamlError> {
         match event {
             Event::Nothing
@@ -557,7 +568,7 @@ impl Builder {
                 }
                 let value = match self.anchor_texts.get(&id) {
                     Some(text) if self.in_annotations() => self.annotation_value(text, value),
-                    _ => value,
+                    _ => self.annotation_collection(value),
                 };
                 self.push_value(value, false, line)
             }
@@ -677,6 +688,7 @@ impl Builder {
                         self.anchors
                             .insert(anchor, (value.clone(), node_count(&value)));
                     }
+                    let value = self.annotation_collection(value);
                     self.push_value(value, false, line)
                 }
                 _ => Err(YamlError::at(line, "unbalanced sequence")),
@@ -698,6 +710,7 @@ impl Builder {
                         self.anchors
                             .insert(anchor, (value.clone(), node_count(&value)));
                     }
+                    let value = self.annotation_collection(value);
                     self.push_value(value, false, line)
                 }
                 _ => Err(YamlError::at(line, "unbalanced mapping")),
