@@ -741,6 +741,7 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
         value: mut doc,
         empty_fields,
         raw_scalars,
+        refolded,
         ..
     } = parsed;
     let bad = |message: String| RenderError::Resource {
@@ -762,6 +763,15 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
         ));
     }
     let kind = super::resource::str_at(&doc, &["kind"]).to_string();
+    if kind.ends_with("List") && doc.get("items").is_some() {
+        // kustomize decodes the items into plain maps: folded scalars lose their style
+        // before the round trip that would refold them.
+        for (pointer, original) in &refolded {
+            if let Some(v) = doc.pointer_mut(pointer) {
+                *v = Value::String(original.clone());
+            }
+        }
+    }
     if kind.ends_with("List") {
         if let Some(items) = doc.get("items") {
             for (i, item) in items
@@ -785,6 +795,7 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
                         .iter()
                         .filter_map(|(p, t)| Some((inner(p)?, t.clone())))
                         .collect(),
+                    refolded: Vec::new(),
                 };
                 expand(item, origin, out)?;
             }

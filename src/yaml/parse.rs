@@ -131,6 +131,10 @@ pub struct ParsedDoc {
     /// keep that text, which shows where a value is copied into text (annotations,
     /// delimited replacements).
     pub raw_scalars: Vec<(String, String)>,
+    /// Folded block scalars changed by [`crate::yaml::fold::refold`], as (JSON pointer,
+    /// value as read). kustomize decodes a `List`'s items into plain maps, which drops
+    /// the style, so their folded scalars keep the value as read.
+    pub refolded: Vec<(String, String)>,
 }
 
 /// How a stream is read.
@@ -243,6 +247,7 @@ fn parse_stream_once(
         empty_fields: Vec::new(),
         alias_fields: Vec::new(),
         raw_scalars: Vec::new(),
+        refolded: Vec::new(),
     };
     let parser = Parser::new_from_str(text);
     // A block scalar that runs to the end of a text without a final line break has no
@@ -440,6 +445,8 @@ struct Builder {
     alias_fields: Vec<String>,
     /// Non-canonical number and boolean texts of the current document (resource files).
     raw_scalars: Vec<(String, String)>,
+    /// Refolded scalars of the current document, with their value as read.
+    refolded: Vec<(String, String)>,
     /// Anchored values, with how many nodes each holds.
     anchors: HashMap<usize, (Value, usize)>,
     /// Source text of anchored scalars, for aliases read as annotation values.
@@ -586,6 +593,9 @@ impl Builder {
                     }
                     if style == ScalarStyle::Folded {
                         if let Some(refolded) = crate::yaml::fold::refold(&text) {
+                            if let Some(p) = self.next_pointer() {
+                                self.refolded.push((p, text.to_string()));
+                            }
                             text = std::borrow::Cow::Owned(refolded);
                         }
                     }
@@ -729,6 +739,7 @@ impl Builder {
                     empty_fields: std::mem::take(&mut self.empty_fields),
                     alias_fields: std::mem::take(&mut self.alias_fields),
                     raw_scalars: std::mem::take(&mut self.raw_scalars),
+                    refolded: std::mem::take(&mut self.refolded),
                 });
                 Ok(())
             }
