@@ -742,6 +742,7 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
         empty_fields,
         raw_scalars,
         refolded,
+        annotation_json_texts,
         ..
     } = parsed;
     let bad = |message: String| RenderError::Resource {
@@ -796,6 +797,7 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
                         .filter_map(|(p, t)| Some((inner(p)?, t.clone())))
                         .collect(),
                     refolded: Vec::new(),
+                    annotation_json_texts: Vec::new(),
                 };
                 expand(item, origin, out)?;
             }
@@ -833,6 +835,7 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
     let mut r = Resource::new(doc, origin);
     r.empty_fields = empty_fields;
     r.raw_scalars = raw_scalars;
+    r.annotation_json_texts = annotation_json_texts;
     r.scalar_ids = scalar_ids;
     out.push(r);
     Ok(())

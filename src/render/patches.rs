@@ -333,8 +333,10 @@ fn json_selected(
                 }
             }
         }
-        // kustomize's JSON round trip turns fields written with no value into nulls.
+        // kustomize's JSON round trip turns fields written with no value into nulls,
+        // and annotations still holding their source nodes into their typed text.
         r.empty_fields.clear();
+        r.json_round_trip_annotations();
         json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
     }
     Ok(())

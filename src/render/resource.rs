@@ -338,6 +338,9 @@ pub struct Resource {
     /// Fields the source wrote with no value (`key:`), as JSON pointers: kustomize drops
     /// them when a strategic-merge patch is applied to the resource.
     pub empty_fields: Vec<String>,
+    /// Annotations that read otherwise after a JSON round trip; see
+    /// `ParsedDoc::annotation_json_texts`.
+    pub annotation_json_texts: Vec<(String, String, String)>,
 }
 
 impl Resource {
@@ -356,6 +359,27 @@ impl Resource {
             raw_scalars: Vec::new(),
             scalar_ids: Vec::new(),
             transformations: Vec::new(),
+            annotation_json_texts: Vec::new(),
+        }
+    }
+
+    /// What kustomize's JSON round trip (a JSON patch) does to annotations that still
+    /// hold their source nodes: they read as their typed value (`0x1F` → `31`).
+    pub fn json_round_trip_annotations(&mut self) {
+        let texts = std::mem::take(&mut self.annotation_json_texts);
+        let Some(Value::Object(ann)) = self
+            .obj
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        else {
+            return;
+        };
+        for (key, written, json) in texts {
+            if let Some(v) = ann.get_mut(&key) {
+                if v.as_str() == Some(written.as_str()) {
+                    *v = Value::String(json);
+                }
+            }
         }
     }
 

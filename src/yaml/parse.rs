@@ -135,6 +135,11 @@ pub struct ParsedDoc {
     /// value as read). kustomize decodes a `List`'s items into plain maps, which drops
     /// the style, so their folded scalars keep the value as read.
     pub refolded: Vec<(String, String)>,
+    /// Resource files: top-level annotations whose node would read otherwise once
+    /// kustomize turns the object into JSON and back (a JSON patch) before it rewrites
+    /// the annotations as strings: (key, text as written, text after that round trip),
+    /// as `0x1F` → `31`, `~` → `null`, `1e3` → `1000`.
+    pub annotation_json_texts: Vec<(String, String, String)>,
 }
 
 /// How a stream is read.
@@ -248,6 +253,7 @@ fn parse_stream_once(
         alias_fields: Vec::new(),
         raw_scalars: Vec::new(),
         refolded: Vec::new(),
+        annotation_json_texts: Vec::new(),
     };
     let parser = Parser::new_from_str(text);
     // A block scalar that runs to the end of a text without a final line break has no
@@ -291,6 +297,23 @@ fn parse_stream_once(
             .map_err(|e| (e, None))?;
     }
     Ok(builder.docs)
+}
+
+/// The text a scalar node typed as `typed` has after kustomize's JSON round trip
+/// (encoding/json, then yaml.v3 from Go values, where every number is a float64);
+/// `None` for values JSON cannot hold.
+fn json_round_trip_text(typed: &Value) -> Option<String> {
+    match typed {
+        Value::Null => Some("null".to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(crate::yaml::emit::go_format_g),
+        Value::String(s) if s.starts_with(NON_FINITE) => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Array(_) | Value::Object(_) => None,
+    }
 }
 
 /// Whether a block scalar's header line (`key: >2-`) gives an indentation indicator.
@@ -447,10 +470,13 @@ struct Builder {
     raw_scalars: Vec<(String, String)>,
     /// Refolded scalars of the current document, with their value as read.
     refolded: Vec<(String, String)>,
+    /// See [`ParsedDoc::annotation_json_texts`].
+    annotation_json_texts: Vec<(String, String, String)>,
     /// Anchored values, with how many nodes each holds.
     anchors: HashMap<usize, (Value, usize)>,
     /// Source text of anchored scalars, for aliases read as annotation values.
-    anchor_texts: HashMap<usize, String>,
+    /// Also the text each would have after a JSON round trip.
+    anchor_texts: HashMap<usize, (String, Option<String>)>,
     /// Nodes of the current document, and how many of them came through aliases
     /// (yaml.v3 refuses a document that is mostly alias expansions: a "billion laughs").
     decoded: usize,
@@ -574,7 +600,17 @@ impl Builder {
                     return Err(YamlError::at(line, "document contains excessive aliasing"));
                 }
                 let value = match self.anchor_texts.get(&id) {
-                    Some(text) if self.in_annotations() => self.annotation_value(text, value),
+                    Some((text, json)) if self.in_annotations() => {
+                        if let (AnnotationText::Source, Some(json), Some(Frame::Map { key: Some((k, _)), .. })) =
+                            (self.annotation_text, json, self.stack.last())
+                        {
+                            if json != text {
+                                self.annotation_json_texts
+                                    .push((k.clone(), text.clone(), json.clone()));
+                            }
+                        }
+                        self.annotation_value(text, value)
+                    }
                     _ => self.annotation_collection(value),
                 };
                 self.push_value(value, false, line)
@@ -633,7 +669,18 @@ impl Builder {
                     && self.in_annotations()
                 {
                     // kustomize keeps annotation values as their source text (`7`, `1.50`,
-                    // `null`, `!!int 0600` print as strings), so they are never typed.
+                    // `null`, `!!int 0600` print as strings), so they are never typed,
+                    // unless a JSON round trip comes first.
+                    if let Ok(typed) = resolve_scalar(&text, style, tag.as_deref(), self.dialect) {
+                        if let (Some(json), Some(Frame::Map { key: Some((k, _)), .. })) =
+                            (json_round_trip_text(&typed), self.stack.last())
+                        {
+                            if json != *text {
+                                self.annotation_json_texts
+                                    .push((k.clone(), text.to_string(), json));
+                            }
+                        }
+                    }
                     Value::String(text.to_string())
                 } else {
                     let typed = resolve_scalar(&text, style, tag.as_deref(), self.dialect)
@@ -661,7 +708,11 @@ impl Builder {
                 if anchor > 0 {
                     self.anchors
                         .insert(anchor, (value.clone(), node_count(&value)));
-                    self.anchor_texts.insert(anchor, text.to_string());
+                    let json = resolve_scalar(&text, style, tag.as_deref(), self.dialect)
+                        .ok()
+                        .as_ref()
+                        .and_then(json_round_trip_text);
+                    self.anchor_texts.insert(anchor, (text.to_string(), json));
                 }
                 self.push_value(value, false, line)
             }
@@ -740,6 +791,7 @@ impl Builder {
                     alias_fields: std::mem::take(&mut self.alias_fields),
                     raw_scalars: std::mem::take(&mut self.raw_scalars),
                     refolded: std::mem::take(&mut self.refolded),
+                    annotation_json_texts: std::mem::take(&mut self.annotation_json_texts),
                 });
                 Ok(())
             }
