@@ -51,7 +51,10 @@ fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
     } else {
         parse::parse_one(text, Dialect::Yaml11).ok()
     };
-    let json = json_value.and_then(|v| json6902::ops_from_value(&v).ok());
+    // A value JSON cannot hold (`.inf`, `.nan`) fails kustomize's conversion to JSON.
+    let json = json_value
+        .filter(|v| parse::find_non_finite(v).is_none())
+        .and_then(|v| json6902::ops_from_value(&v).ok());
     match (smp, json) {
         (Some(docs), None) => Ok(Parsed::Strategic(docs)),
         (None, Some(ops)) => Ok(Parsed::Json(ops)),
@@ -355,6 +358,12 @@ pub fn apply_json6902(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Res
     } else {
         parse::parse_one(&text, Dialect::Yaml11).map_err(|e| err(loader, format!("{what}: {e}")))?
     };
+    if let Some((field, v)) = parse::find_non_finite(&value) {
+        return Err(err(
+            loader,
+            format!("{what}: the value {v} at {field} cannot be converted to JSON"),
+        ));
+    }
     let ops = json6902::ops_from_value(&value).map_err(|e| err(loader, format!("{what}: {e}")))?;
     json_selected(resources, target, &ops, loader, false)
 }
