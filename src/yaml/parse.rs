@@ -601,12 +601,20 @@ impl Builder {
                 }
                 let value = match self.anchor_texts.get(&id) {
                     Some((text, json)) if self.in_annotations() => {
-                        if let (AnnotationText::Source, Some(json), Some(Frame::Map { key: Some((k, _)), .. })) =
-                            (self.annotation_text, json, self.stack.last())
+                        if let (
+                            AnnotationText::Source,
+                            Some(json),
+                            Some(Frame::Map {
+                                key: Some((k, _)), ..
+                            }),
+                        ) = (self.annotation_text, json, self.stack.last())
                         {
                             if json != text {
-                                self.annotation_json_texts
-                                    .push((k.clone(), text.clone(), json.clone()));
+                                self.annotation_json_texts.push((
+                                    k.clone(),
+                                    text.clone(),
+                                    json.clone(),
+                                ));
                             }
                         }
                         self.annotation_value(text, value)
@@ -659,8 +667,7 @@ impl Builder {
                     None => style == ScalarStyle::Plain,
                     Some(t) => t == "!!null",
                 };
-                if self.record_empty && text.is_empty() && empty_null && anchor == 0
-                {
+                if self.record_empty && text.is_empty() && empty_null && anchor == 0 {
                     if let Some(p) = self.value_pointer() {
                         self.empty_fields.push(p);
                     }
@@ -672,12 +679,19 @@ impl Builder {
                     // `null`, `!!int 0600` print as strings), so they are never typed,
                     // unless a JSON round trip comes first.
                     if let Ok(typed) = resolve_scalar(&text, style, tag.as_deref(), self.dialect) {
-                        if let (Some(json), Some(Frame::Map { key: Some((k, _)), .. })) =
-                            (json_round_trip_text(&typed), self.stack.last())
+                        if let (
+                            Some(json),
+                            Some(Frame::Map {
+                                key: Some((k, _)), ..
+                            }),
+                        ) = (json_round_trip_text(&typed), self.stack.last())
                         {
                             if json != *text {
-                                self.annotation_json_texts
-                                    .push((k.clone(), text.to_string(), json));
+                                self.annotation_json_texts.push((
+                                    k.clone(),
+                                    text.to_string(),
+                                    json,
+                                ));
                             }
                         }
                     }
