@@ -92,6 +92,9 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     // kustomize ignores options it does not know.
     let with_origin = build_metadata.iter().any(|b| b == "originAnnotations");
     let with_transformations = build_metadata.iter().any(|b| b == "transformerAnnotations");
+    for r in &resources {
+        check_finite(r)?;
+    }
     for r in &mut resources {
         strip_build_metadata(&mut r.obj);
         for (field, original, text) in std::mem::take(&mut r.scalar_ids) {
@@ -719,20 +722,8 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
     for doc in docs {
         expand(doc, &origin, &mut out)?;
     }
-    let lower = text.to_ascii_lowercase();
-    if lower.contains(".inf") || lower.contains(".nan") {
-        for r in &out {
-            if let Some((field, value)) = parse::find_non_finite(&r.obj) {
-                return Err(RenderError::Resource {
-                    origin,
-                    message: format!(
-                        "{} has the value {value} at {field}, which JSON cannot represent (json: unsupported value: {value})",
-                        r.id()
-                    ),
-                });
-            }
-        }
-    }
+    // A value JSON cannot hold (`.inf`, `.nan`) fails only when kustomize turns the
+    // object into JSON on the way out (see `check_finite`): a transformer may replace it.
     Ok(out)
 }
 
@@ -876,6 +867,21 @@ const STRIPPED_ANNOTATIONS: &[&str] = &[
     "config.kubernetes.io/origin",
     "alpha.config.kubernetes.io/transformations",
 ];
+
+/// Refuses an object that still holds a value JSON cannot represent (`.inf`, `.nan`
+/// read from YAML), as kustomize's conversion to JSON for output does.
+fn check_finite(r: &Resource) -> Result<()> {
+    match parse::find_non_finite(&r.obj) {
+        Some((field, value)) => Err(RenderError::Resource {
+            origin: r.origin.clone(),
+            message: format!(
+                "{} has the value {value} at {field}, which JSON cannot represent (json: unsupported value: {value})",
+                r.id()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
 
 /// Removes kustomize's build-only annotations and writes the others as strings; an
 /// annotation map left empty (or `null`) is removed, as kustomize does.
