@@ -268,7 +268,13 @@ pub fn apply_patch(
                         "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field",
                     ));
                 }
-                merge_selected(resources, target, &docs[0], &options, loader, schema)
+                // kustomize rewrites a targeted patch's annotations and labels as strings
+                // before merging it.
+                let doc = parse::parse_targeted_patch(&text)
+                    .ok()
+                    .and_then(|d| d.into_iter().next())
+                    .unwrap_or_else(|| docs[0].clone());
+                merge_selected(resources, target, &doc, &options, loader, schema)
             }
         },
         Parsed::Json(ops) => match &p.target {

@@ -150,6 +150,8 @@ enum Mode {
     ResourceFile,
     /// Strategic-merge patches: raw annotation text unless it reads as null.
     Patch,
+    /// Strategic-merge patches with a target: raw annotation and label text.
+    TargetedPatch,
     /// A Helm values file on its way into kyaml's merge: empty fields and alias-valued
     /// fields recorded, `<<` kept as a plain key (kyaml walks the nodes unresolved).
     HelmValues,
@@ -236,12 +238,13 @@ fn parse_stream_once(
         dialect,
         raw_annotations: mode == Mode::ResourceFile,
         annotation_text: match mode {
-            Mode::ResourceFile => AnnotationText::Source,
+            Mode::ResourceFile | Mode::TargetedPatch => AnnotationText::Source,
             Mode::Patch => AnnotationText::SourceUnlessNull,
             Mode::Plain | Mode::HelmValues => AnnotationText::Typed,
         },
+        raw_labels: mode == Mode::TargetedPatch,
         record_empty: matches!(mode, Mode::ResourceFile | Mode::HelmValues),
-        refold: matches!(mode, Mode::ResourceFile | Mode::Patch),
+        refold: matches!(mode, Mode::ResourceFile | Mode::Patch | Mode::TargetedPatch),
         helm_values: mode == Mode::HelmValues,
         anchors: HashMap::new(),
         anchor_texts: HashMap::new(),
@@ -336,6 +339,16 @@ fn has_indentation_indicator(line: &str) -> bool {
 /// Escapes a map key as a JSON pointer token.
 pub fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Like [`parse_patches`], for a strategic-merge patch with a `target`: kustomize first
+/// rewrites the patch's annotations and labels as strings, so both keep their source
+/// text, nulls included (`~` sets the value `"~"`), and a map or list reads as `""`.
+pub fn parse_targeted_patch(text: &str) -> Result<Vec<Value>, YamlError> {
+    Ok(parse_documents(text, Mode::TargetedPatch)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
 }
 
 /// Parses one file's worth of resources the way kyaml reads them: split on `---` lines,
@@ -455,6 +468,8 @@ struct Builder {
     raw_annotations: bool,
     /// How annotation values are read.
     annotation_text: AnnotationText,
+    /// Targeted patches: `metadata.labels` values are read like annotations.
+    raw_labels: bool,
     /// Resources and patches: folded block scalars read as kustomize's yaml.v3 round
     /// trip leaves them (see [`crate::yaml::fold`]).
     refold: bool,
@@ -547,9 +562,14 @@ impl Builder {
                 _ => None,
             }
         }
-        self.stack.len() == 3
-            && key(&self.stack[0]) == Some("metadata")
-            && key(&self.stack[1]) == Some("annotations")
+        if self.stack.len() != 3 {
+            return false;
+        }
+        let field = key(&self.stack[1]);
+        let string_map =
+            field == Some("annotations") || (self.raw_labels && field == Some("labels"));
+        key(&self.stack[0]) == Some("metadata")
+            && string_map
             && matches!(self.stack[2], Frame::Map { key: Some(_), .. })
     }
 
