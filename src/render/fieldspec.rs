@@ -95,6 +95,15 @@ impl FieldSpec {
         visit(obj, &self.path, self.create, f)
     }
 
+    /// [`FieldSpec::visit`], also giving the JSON pointer of each value visited.
+    pub fn visit_at(
+        &self,
+        obj: &mut Value,
+        f: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+    ) -> Result<(), String> {
+        visit_tracked(obj, &self.path, self.create, &mut String::new(), f)
+    }
+
     /// [`FieldSpec::visit`] ignoring `create`: kustomize's image, name-reference and var
     /// transformers never create fields.
     pub fn visit_existing(
@@ -203,17 +212,52 @@ fn visit(
     create: bool,
     f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
+    visit_tracked(node, path, create, &mut String::new(), &mut |v, _| f(v))
+}
+
+/// [`visit`], keeping in `at` the JSON pointer of the node being walked.
+fn visit_tracked(
+    node: &mut Value,
+    path: &[Segment],
+    create: bool,
+    at: &mut String,
+    f: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+) -> Result<(), String> {
     let Some((seg, rest)) = path.split_first() else {
-        return f(node);
+        return f(node, at);
     };
-    match node {
+    let len = at.len();
+    let result = match node {
         Value::Array(items) => {
-            for item in items {
-                visit(item, path, create, f)?;
+            for (i, item) in items.iter_mut().enumerate() {
+                at.truncate(len);
+                at.push('/');
+                at.push_str(&i.to_string());
+                visit_tracked(item, path, create, at, f)?;
             }
             Ok(())
         }
-        Value::Object(map) => match map.get_mut(&seg.key) {
+        Value::Object(map) => {
+            at.push('/');
+            at.push_str(&crate::yaml::parse::pointer_token(&seg.key));
+            visit_child(map, seg, rest, create, at, f)
+        }
+        Value::Null => Ok(()),
+        _ => Err("expected sequence or mapping node".to_string()),
+    };
+    at.truncate(len);
+    result
+}
+
+fn visit_child(
+    map: &mut Map<String, Value>,
+    seg: &Segment,
+    rest: &[Segment],
+    create: bool,
+    at: &mut String,
+    f: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    match map.get_mut(&seg.key) {
             Some(child) if child.is_null() => {
                 if seg.is_list {
                     // kustomize's walk turns a null list it steps into into an empty one.
@@ -226,9 +270,9 @@ fn visit(
                 if !rest.is_empty() {
                     *child = Value::Object(Map::new());
                 }
-                visit(child, rest, create, f)
+                visit_tracked(child, rest, create, at, f)
             }
-            Some(child) => visit(child, rest, create, f),
+            Some(child) => visit_tracked(child, rest, create, at, f),
             None => {
                 if !create || seg.is_list {
                     return Ok(());
@@ -239,11 +283,8 @@ fn visit(
                     Value::Object(Map::new())
                 };
                 let child = map.entry(seg.key.clone()).or_insert(fresh);
-                visit(child, rest, create, f)
+                visit_tracked(child, rest, create, at, f)
             }
-        },
-        Value::Null => Ok(()),
-        _ => Err("expected sequence or mapping node".to_string()),
     }
 }
 

@@ -81,6 +81,25 @@ fn merge_into(
         SmpOutcome::Deleted => return Ok(false),
         SmpOutcome::Merged => {}
     }
+    // kustomize's merge writes a patched scalar into the existing node, so fields that
+    // share it take the value too; a deleted field leaves its group.
+    let mut aliases = std::mem::take(&mut r.aliases);
+    for group in &mut aliases {
+        group.retain(|p| r.obj.pointer(p).is_some());
+        let set = group
+            .iter()
+            .find(|p| doc.pointer(p).is_some_and(|v| !v.is_object() && !v.is_array()))
+            .and_then(|p| r.obj.pointer(p).cloned());
+        if let Some(value) = set {
+            for p in group.iter() {
+                if let Some(v) = r.obj.pointer_mut(p) {
+                    *v = value.clone();
+                }
+            }
+        }
+    }
+    aliases.retain(|g| g.len() > 1);
+    r.aliases = aliases;
     let after = r.id();
     if options.allow_kind_change && after.gvk.kind != before.gvk.kind
         || options.allow_name_change && after.name != before.name
@@ -345,6 +364,7 @@ fn json_selected(
         // kustomize's JSON round trip turns fields written with no value into nulls,
         // and annotations still holding their source nodes into their typed text.
         r.empty_fields.clear();
+        r.aliases.clear();
         r.json_round_trip_annotations();
         json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
     }

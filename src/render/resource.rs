@@ -341,6 +341,11 @@ pub struct Resource {
     /// Annotations that read otherwise after a JSON round trip; see
     /// `ParsedDoc::annotation_json_texts`.
     pub annotation_json_texts: Vec<(String, String, String)>,
+    /// Fields that are one YAML node in kustomize, as groups of JSON pointers: a label
+    /// or annotation transformer gives all the fields it creates for one key a single
+    /// value node, so setting one of them in place later sets them all. A patch, which
+    /// replaces nodes, ends the sharing.
+    pub aliases: Vec<Vec<String>>,
 }
 
 impl Resource {
@@ -360,6 +365,7 @@ impl Resource {
             scalar_ids: Vec::new(),
             transformations: Vec::new(),
             annotation_json_texts: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 
