@@ -585,11 +585,13 @@ impl Builder {
         }
     }
 
-    /// A map or list read as an annotation value: kustomize reads annotations as the
-    /// text of their nodes, and a collection node has none, so it becomes `""`.
+    /// A map or list read as an annotation or label value of a targeted patch: kustomize
+    /// rewrites those as the text of their nodes, and a collection node has none, so it
+    /// becomes `""`. (Elsewhere a collection stays one until the output, where
+    /// annotations are rewritten likewise, so a patch may still fail to merge into it.)
     fn annotation_collection(&self, value: Value) -> Value {
         let collection = value.is_object() || value.is_array();
-        if collection && self.annotation_text != AnnotationText::Typed && self.in_annotations() {
+        if collection && self.raw_labels && self.in_annotations() {
             Value::String(String::new())
         } else {
             value
