@@ -616,3 +616,63 @@ fn main() {
     }
     std::process::exit(if m.is_empty() { 0 } else { 1 });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(t: &Tree) -> Vec<(String, String)> {
+        t.files.iter().map(|(p, f)| (p.clone(), f.text())).collect()
+    }
+
+    #[test]
+    fn same_seed_same_tree() {
+        for n in 0..20 {
+            let a = gen::tree(tree_seed(7, n));
+            let b = gen::tree(tree_seed(7, n));
+            assert_eq!(texts(&a), texts(&b));
+            assert_eq!(a.target, b.target);
+        }
+        assert_ne!(
+            texts(&gen::tree(tree_seed(7, 0))),
+            texts(&gen::tree(tree_seed(8, 0)))
+        );
+    }
+
+    #[test]
+    fn every_tree_has_its_kustomization_and_yaml_that_reads() {
+        for n in 0..50 {
+            let t = gen::tree(tree_seed(1, n));
+            assert!(t
+                .files
+                .contains_key(&format!("{}/kustomization.yaml", t.target)));
+            for (path, file) in &t.files {
+                if let File::Yaml(_) = file {
+                    let text = file.text();
+                    let read = if path.ends_with("kustomization.yaml") {
+                        kubectl_gitops::yaml::parse::parse_stream(
+                            &text,
+                            kubectl_gitops::yaml::Dialect::Yaml11,
+                        )
+                        .map(|_| ())
+                    } else {
+                        kubectl_gitops::yaml::parse::parse_resources(&text).map(|_| ())
+                    };
+                    assert!(read.is_ok(), "tree {n} {path}: {read:?}\n{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cuts_shrink_and_keep_the_target() {
+        let t = gen::tree(tree_seed(3, 4));
+        let target_k = format!("{}/kustomization.yaml", t.target);
+        for cut in cuts(&t).into_iter().take(200) {
+            if let Some(smaller) = apply_cut(&t, &cut) {
+                assert!(smaller.files.contains_key(&target_k));
+                assert_ne!(texts(&smaller), texts(&t), "{cut:?} changed nothing");
+            }
+        }
+    }
+}
