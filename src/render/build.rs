@@ -92,7 +92,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     // kustomize ignores options it does not know.
     let with_origin = build_metadata.iter().any(|b| b == "originAnnotations");
     let with_transformations = build_metadata.iter().any(|b| b == "transformerAnnotations");
-    for r in &resources {
+    for r in resources.iter().filter(|r| r.maybe_non_finite) {
         check_finite(r)?;
     }
     for r in &mut resources {
@@ -718,12 +718,18 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
         message: e.to_string(),
     })?;
     let origin = path.display().to_string();
-    let mut out = Vec::new();
+    let mut out: Vec<Resource> = Vec::new();
     for doc in docs {
         expand(doc, &origin, &mut out)?;
     }
     // A value JSON cannot hold (`.inf`, `.nan`) fails only when kustomize turns the
     // object into JSON on the way out (see `check_finite`): a transformer may replace it.
+    let lower = text.to_ascii_lowercase();
+    if lower.contains(".inf") || lower.contains(".nan") {
+        for r in &mut out {
+            r.maybe_non_finite = true;
+        }
+    }
     Ok(out)
 }
 

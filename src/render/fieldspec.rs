@@ -212,10 +212,52 @@ fn visit(
     create: bool,
     f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
-    visit_tracked(node, path, create, &mut String::new(), &mut |v, _| f(v))
+    let Some((seg, rest)) = path.split_first() else {
+        return f(node);
+    };
+    match node {
+        Value::Array(items) => {
+            for item in items {
+                visit(item, path, create, f)?;
+            }
+            Ok(())
+        }
+        Value::Object(map) => match map.get_mut(&seg.key) {
+            Some(child) if child.is_null() => {
+                if seg.is_list {
+                    // kustomize's walk turns a null list it steps into into an empty one.
+                    *child = Value::Array(Vec::new());
+                    return Ok(());
+                }
+                if !create {
+                    return Ok(());
+                }
+                if !rest.is_empty() {
+                    *child = Value::Object(Map::new());
+                }
+                visit(child, rest, create, f)
+            }
+            Some(child) => visit(child, rest, create, f),
+            None => {
+                if !create || seg.is_list {
+                    return Ok(());
+                }
+                let fresh = if rest.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Object(Map::new())
+                };
+                let child = map.entry(seg.key.clone()).or_insert(fresh);
+                visit(child, rest, create, f)
+            }
+        },
+        Value::Null => Ok(()),
+        _ => Err("expected sequence or mapping node".to_string()),
+    }
 }
 
-/// [`visit`], keeping in `at` the JSON pointer of the node being walked.
+/// [`visit`], keeping in `at` the JSON pointer of the node being walked (only the label
+/// and annotation transformers need it; the plain walk stays free of that cost).
 fn visit_tracked(
     node: &mut Value,
     path: &[Segment],
@@ -258,33 +300,33 @@ fn visit_child(
     f: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
 ) -> Result<(), String> {
     match map.get_mut(&seg.key) {
-            Some(child) if child.is_null() => {
-                if seg.is_list {
-                    // kustomize's walk turns a null list it steps into into an empty one.
-                    *child = Value::Array(Vec::new());
-                    return Ok(());
-                }
-                if !create {
-                    return Ok(());
-                }
-                if !rest.is_empty() {
-                    *child = Value::Object(Map::new());
-                }
-                visit_tracked(child, rest, create, at, f)
+        Some(child) if child.is_null() => {
+            if seg.is_list {
+                // kustomize's walk turns a null list it steps into into an empty one.
+                *child = Value::Array(Vec::new());
+                return Ok(());
             }
-            Some(child) => visit_tracked(child, rest, create, at, f),
-            None => {
-                if !create || seg.is_list {
-                    return Ok(());
-                }
-                let fresh = if rest.is_empty() {
-                    Value::Null
-                } else {
-                    Value::Object(Map::new())
-                };
-                let child = map.entry(seg.key.clone()).or_insert(fresh);
-                visit_tracked(child, rest, create, at, f)
+            if !create {
+                return Ok(());
             }
+            if !rest.is_empty() {
+                *child = Value::Object(Map::new());
+            }
+            visit_tracked(child, rest, create, at, f)
+        }
+        Some(child) => visit_tracked(child, rest, create, at, f),
+        None => {
+            if !create || seg.is_list {
+                return Ok(());
+            }
+            let fresh = if rest.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(Map::new())
+            };
+            let child = map.entry(seg.key.clone()).or_insert(fresh);
+            visit_tracked(child, rest, create, at, f)
+        }
     }
 }
 

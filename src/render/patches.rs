@@ -88,7 +88,10 @@ fn merge_into(
         group.retain(|p| r.obj.pointer(p).is_some());
         let set = group
             .iter()
-            .find(|p| doc.pointer(p).is_some_and(|v| !v.is_object() && !v.is_array()))
+            .find(|p| {
+                doc.pointer(p)
+                    .is_some_and(|v| !v.is_object() && !v.is_array())
+            })
             .and_then(|p| r.obj.pointer(p).cloned());
         if let Some(value) = set {
             for p in group.iter() {

@@ -346,6 +346,9 @@ pub struct Resource {
     /// value node, so setting one of them in place later sets them all. A patch, which
     /// replaces nodes, ends the sharing.
     pub aliases: Vec<Vec<String>>,
+    /// Read from a file that mentions `.inf` or `.nan`: checked for values JSON cannot
+    /// hold before output.
+    pub maybe_non_finite: bool,
 }
 
 impl Resource {
@@ -366,6 +369,7 @@ impl Resource {
             transformations: Vec::new(),
             annotation_json_texts: Vec::new(),
             aliases: Vec::new(),
+            maybe_non_finite: false,
         }
     }
 

@@ -700,7 +700,13 @@ impl Builder {
                     // kustomize keeps annotation values as their source text (`7`, `1.50`,
                     // `null`, `!!int 0600` print as strings), so they are never typed,
                     // unless a JSON round trip comes first.
-                    if let Ok(typed) = resolve_scalar(&text, style, tag.as_deref(), self.dialect) {
+                    // Only plain or tagged scalars can type as anything but their text.
+                    let typable = style == ScalarStyle::Plain || tag.is_some();
+                    let typed = typable
+                        .then(|| resolve_scalar(&text, style, tag.as_deref(), self.dialect).ok())
+                        .flatten()
+                        .filter(|t| t.as_str() != Some(&*text));
+                    if let Some(typed) = typed {
                         if let (
                             Some(json),
                             Some(Frame::Map {

@@ -4,8 +4,8 @@
 
 use crate::render::fieldspec::FieldSpec;
 use crate::render::resmap::ResMap;
-use indexmap::IndexMap;
 use crate::yaml::parse::pointer_token;
+use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 pub fn apply(
@@ -24,6 +24,7 @@ pub fn apply(
         // later in-place set of any of them shows in all (see `Resource::aliases`).
         let mut created: Vec<Vec<String>> = vec![Vec::new(); sorted.len()];
         let mut existing: Vec<(String, usize)> = Vec::new();
+        let shares = !r.aliases.is_empty();
         for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
             if done.contains(&fs.path.as_slice()) {
                 continue;
@@ -37,11 +38,14 @@ pub fn apply(
                     return Err("expected mapping node".to_string());
                 };
                 for (i, (k, val)) in sorted.iter().enumerate() {
-                    let field = format!("{at}/{}", pointer_token(k));
-                    if m.contains_key(*k) {
-                        existing.push((field, i));
-                    } else {
-                        created[i].push(field);
+                    let exists = m.contains_key(*k);
+                    if !exists || shares {
+                        let field = format!("{at}/{}", pointer_token(k));
+                        if exists {
+                            existing.push((field, i));
+                        } else {
+                            created[i].push(field);
+                        }
                     }
                     m.insert((*k).clone(), Value::String((*val).clone()));
                 }
