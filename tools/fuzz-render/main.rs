@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! scripts/fuzz-render --trees 500 --seed 1          # build, then run
-//! fuzz-render --trees N --seed S [--jobs J] [--bin PATH] [--out DIR] [--shrink-limit K]
+//! fuzz-render --trees N --seed S [--jobs J] [--bin PATH] [--out DIR] [--shrink-limit K] [--minutes M]
 //! fuzz-render --replay DIR
 //! fuzz-render --print N --seed S                    # write tree N to stdout as files
 //! fuzz-render --shrink N --seed S                   # shrink tree N and save it
@@ -40,6 +40,8 @@ struct Options {
     replay: Option<PathBuf>,
     print: Option<usize>,
     shrink: Option<usize>,
+    /// Stop taking new trees after this many minutes.
+    minutes: Option<u64>,
     quiet: bool,
     /// Print the reference's error for every tree both tools refuse.
     show_failures: bool,
@@ -49,7 +51,7 @@ struct Options {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: fuzz-render --trees N --seed S [--jobs J] [--bin PATH] [--out DIR] [--shrink-limit K] [--quiet]\n       fuzz-render --replay DIR\n       fuzz-render --print N --seed S"
+        "usage: fuzz-render --trees N --seed S [--jobs J] [--bin PATH] [--out DIR] [--shrink-limit K] [--minutes M] [--quiet]\n       fuzz-render --replay DIR\n       fuzz-render --print N --seed S"
     );
     std::process::exit(2)
 }
@@ -66,6 +68,7 @@ fn options() -> Options {
         replay: None,
         print: None,
         shrink: None,
+        minutes: None,
         quiet: false,
         show_failures: false,
         known: std::collections::BTreeSet::new(),
@@ -84,6 +87,7 @@ fn options() -> Options {
             "--replay" => o.replay = Some(PathBuf::from(val())),
             "--print" => o.print = Some(num(val()) as usize),
             "--shrink" => o.shrink = Some(num(val()) as usize),
+            "--minutes" => o.minutes = Some(num(val())),
             "--quiet" => o.quiet = true,
             "--show-failures" => o.show_failures = true,
             "--known" => {
@@ -488,9 +492,12 @@ fn main() {
     let known = Arc::new(o.known.clone());
     let known_seen: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
     let mismatches: Arc<Mutex<Vec<(usize, String, PathBuf)>>> = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let deadline = o.minutes.map(|m| started + Duration::from_secs(m * 60));
     let scratch_root = std::env::temp_dir().join(format!("fuzz-render-{}", std::process::id()));
     let mut workers = Vec::new();
     for w in 0..o.jobs {
+        let done = done.clone();
         let (next, identical, both_fail, shrunk, mismatches, known, known_seen) = (
             next.clone(),
             identical.clone(),
@@ -511,6 +518,9 @@ fn main() {
         );
         let scratch = scratch_root.join(format!("w{w}"));
         workers.push(std::thread::spawn(move || loop {
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                break;
+            }
             let n = next.fetch_add(1, Ordering::SeqCst);
             if n >= trees {
                 break;
@@ -565,10 +575,12 @@ fn main() {
                     }
                 }
             }
-            if !quiet && (n + 1) % 500 == 0 {
+            let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
+            if !quiet && finished.is_multiple_of(500) {
                 eprintln!(
-                    "fuzz-render: {} trees, {:.0}s",
-                    n + 1,
+                    "fuzz-render: {finished} trees, identical {}, both-fail {}, {:.0}s",
+                    identical.load(Ordering::SeqCst),
+                    both_fail.load(Ordering::SeqCst),
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -586,7 +598,7 @@ fn main() {
     println!(
         "fuzz-render: seed {}, trees {}, identical {i}, both-fail {b}, mismatches {} ({:.0}s)",
         o.seed,
-        o.trees,
+        done.load(Ordering::SeqCst),
         m.len(),
         started.elapsed().as_secs_f64()
     );
