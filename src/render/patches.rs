@@ -368,7 +368,9 @@ fn json_selected(
         // and annotations still holding their source nodes into their typed text.
         r.empty_fields.clear();
         r.aliases.clear();
-        r.json_round_trip_annotations();
+        let id = r.id();
+        r.json_round_trip_annotations()
+            .map_err(|m| err(loader, format!("patching {id}: {m}")))?;
         json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
     }
     Ok(())

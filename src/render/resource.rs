@@ -375,22 +375,29 @@ impl Resource {
 
     /// What kustomize's JSON round trip (a JSON patch) does to annotations that still
     /// hold their source nodes: they read as their typed value (`0x1F` → `31`).
-    pub fn json_round_trip_annotations(&mut self) {
+    /// One whose text reads as `.inf` or `.nan` fails the round trip, as in kustomize.
+    pub fn json_round_trip_annotations(&mut self) -> Result<(), String> {
         let texts = std::mem::take(&mut self.annotation_json_texts);
         let Some(Value::Object(ann)) = self
             .obj
             .get_mut("metadata")
             .and_then(|m| m.get_mut("annotations"))
         else {
-            return;
+            return Ok(());
         };
         for (key, written, json) in texts {
             if let Some(v) = ann.get_mut(&key) {
                 if v.as_str() == Some(written.as_str()) {
+                    if let Some(value) = json.strip_prefix(crate::yaml::parse::NON_FINITE) {
+                        return Err(format!(
+                            "the annotation {key} reads as {value}, which JSON cannot represent (json: unsupported value: {value})"
+                        ));
+                    }
                     *v = Value::String(json);
                 }
             }
         }
+        Ok(())
     }
 
     pub fn str_at(&self, path: &[&str]) -> &str {

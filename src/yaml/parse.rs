@@ -303,8 +303,8 @@ fn parse_stream_once(
 }
 
 /// The text a scalar node typed as `typed` has after kustomize's JSON round trip
-/// (encoding/json, then yaml.v3 from Go values, where every number is a float64);
-/// `None` for values JSON cannot hold.
+/// (encoding/json, then yaml.v3 from Go values, where every number is a float64); a
+/// value JSON cannot hold stays [`NON_FINITE`]-marked, as the round trip fails on it.
 fn json_round_trip_text(typed: &Value) -> Option<String> {
     match typed {
         Value::Null => Some("null".to_string()),
@@ -313,7 +313,7 @@ fn json_round_trip_text(typed: &Value) -> Option<String> {
             .as_f64()
             .filter(|f| f.is_finite())
             .map(crate::yaml::emit::go_format_g),
-        Value::String(s) if s.starts_with(NON_FINITE) => None,
+        // Kept as the marker: the round trip itself fails on it.
         Value::String(s) => Some(s.clone()),
         Value::Array(_) | Value::Object(_) => None,
     }
