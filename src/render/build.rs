@@ -62,6 +62,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
             repo: None,
         }),
         helm_api_versions: options.helm.api_versions.clone(),
+        spelled: vec![(dir.clone(), String::new())],
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
@@ -190,17 +191,58 @@ struct Builder<'o> {
     /// The `--helm-api-versions` list as kustomize's charts share it (see
     /// `helm::configure_all`).
     helm_api_versions: Vec<String>,
+    /// The local kustomization directories being built, innermost last, each with its
+    /// path as kustomize spells it in origins: the `resources`/`components` entries
+    /// joined as written from the top (`../../overlays/o0`, not `../o0`).
+    spelled: Vec<(PathBuf, String)>,
 }
 
 impl Builder<'_> {
+    /// How kustomize spells `file` in an origin: under the innermost local kustomization
+    /// being built, its spelled path joined with the file's own; else relative to the
+    /// place's root.
+    fn spell(&self, file: &Path) -> Option<String> {
+        if self.place.repo.is_some() {
+            return None;
+        }
+        let (dir, spelled) = self.spelled.last()?;
+        let rest = file.strip_prefix(dir).ok()?;
+        Some(origin::clean_join(spelled, &rest.to_string_lossy()))
+    }
+
     /// The origin of resources read from `file`, when origins are tracked.
     fn file_origin(&self, file: &Path) -> Option<Arc<Origin>> {
-        self.track_origins.then(|| self.place.file(file))
+        self.track_origins.then(|| {
+            let mut o = self.place.file(file);
+            if let Some(path) = self.spell(file) {
+                Arc::make_mut(&mut o).path = path;
+            }
+            o
+        })
     }
 
     /// The origin of a builtin plugin configured in `kfile`, when origins are tracked.
     fn builtin_origin(&self, kfile: &Path, kind: &str) -> Option<Arc<Origin>> {
-        self.track_origins.then(|| self.place.builtin(kfile, kind))
+        self.track_origins.then(|| {
+            let mut o = self.place.builtin(kfile, kind);
+            if let Some(path) = self.spell(kfile) {
+                Arc::make_mut(&mut o).configured_in = path;
+            }
+            o
+        })
+    }
+
+    /// Runs `f` with `sub`, reached through the entry `entry` of the innermost
+    /// kustomization, as the innermost one.
+    fn spelled_as<T>(&mut self, sub: &Path, entry: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let spelled = match self.spelled.last() {
+            Some((_, parent)) => origin::clean_join(parent, entry),
+            None => entry.to_string(),
+        };
+        self.spelled.push((sub.to_path_buf(), spelled));
+        let out = f(self);
+        self.spelled.pop();
+        out
     }
 
     /// The custom `openapi` schema in force, if any.
@@ -308,7 +350,9 @@ impl Builder<'_> {
                 Entry::Dir(sub) => {
                     self.check_base(&kfile, &sub)?;
                     let mut sub_acc = Accumulation::default();
-                    self.accumulate(&sub, &mut sub_acc, Role::Resource)?;
+                    self.spelled_as(&sub, entry, |b| {
+                        b.accumulate(&sub, &mut sub_acc, Role::Resource)
+                    })?;
                     acc.resources.append_all(sub_acc.resources.into_vec())?;
                     merge_base_config(&mut acc.config, &sub_acc.config, &kfile, entry)?;
                 }
@@ -386,7 +430,7 @@ impl Builder<'_> {
             match loader.entry(entry)? {
                 Entry::Dir(sub) => {
                     self.check_base(&kfile, &sub)?;
-                    self.accumulate(&sub, acc, Role::Component)?;
+                    self.spelled_as(&sub, entry, |b| b.accumulate(&sub, acc, Role::Component))?;
                     remerge_component_config(&mut acc.config, &kfile, entry)?;
                 }
                 Entry::Remote(spec) => {
