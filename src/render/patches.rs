@@ -371,7 +371,27 @@ fn json_selected(
         let id = r.id();
         r.json_round_trip_annotations()
             .map_err(|m| err(loader, format!("patching {id}: {m}")))?;
+        // kustomize keeps a resource's origin in its annotations while it builds: a
+        // patch that replaces or removes the annotations drops it (and the list of
+        // transformers so far), and the patch's transformer becomes the origin.
+        const HELD: &str = super::origin::ORIGIN_ANNOTATION;
+        let tracked = r.source.is_some();
+        if tracked {
+            if let Some(Value::Object(ann)) = r.obj.pointer_mut("/metadata/annotations") {
+                ann.insert(HELD.to_string(), Value::String(String::new()));
+            }
+        }
         json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
+        if tracked {
+            let held = match r.obj.pointer_mut("/metadata/annotations") {
+                Some(Value::Object(ann)) => ann.remove(HELD).is_some(),
+                _ => false,
+            };
+            if !held {
+                r.source = None;
+                r.transformations.clear();
+            }
+        }
     }
     Ok(())
 }
