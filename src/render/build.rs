@@ -87,6 +87,18 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
             .is_none_or(|v| v.as_str() == Some("false"))
     });
     let mut resources = resources.into_vec();
+    // kustomize rebuilds the map from the remaining objects here and refuses (with a
+    // panic) two that a rename left with the same id.
+    let mut seen = std::collections::HashSet::new();
+    for r in &resources {
+        let id = r.id();
+        if !seen.insert(id.to_string()) {
+            return Err(RenderError::transform(
+                &top,
+                format!("may not add resource with an already registered id: {id}"),
+            ));
+        }
+    }
     let top_k = builder.top_kustomization.take().unwrap_or_default();
     order::sort(&mut resources, top_k.sort_options.as_ref());
     let build_metadata = top_k.build_metadata.clone().unwrap_or_default();
