@@ -89,15 +89,16 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
     let mut resources = resources.into_vec();
     // kustomize rebuilds the map from the remaining objects here and refuses (with a
     // panic) two that a rename left with the same id.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(resources.len());
     for r in &resources {
         let id = r.id();
-        if !seen.insert(id.to_string()) {
+        if seen.contains(&id) {
             return Err(RenderError::transform(
                 &top,
                 format!("may not add resource with an already registered id: {id}"),
             ));
         }
+        seen.insert(id);
     }
     let top_k = builder.top_kustomization.take().unwrap_or_default();
     order::sort(&mut resources, top_k.sort_options.as_ref());
