@@ -280,8 +280,7 @@ fn visit_tracked(
             Ok(())
         }
         Value::Object(map) => {
-            at.push('/');
-            at.push_str(&crate::yaml::parse::pointer_token(&seg.key));
+            push_token(at, &seg.key);
             visit_child(map, seg, rest, create, at, f)
         }
         Value::Null => Ok(()),
@@ -289,6 +288,16 @@ fn visit_tracked(
     };
     at.truncate(len);
     result
+}
+
+/// Appends `/key` to a JSON pointer, escaping `~` and `/`.
+pub fn push_token(at: &mut String, key: &str) {
+    at.push('/');
+    if key.contains(['~', '/']) {
+        at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        at.push_str(key);
+    }
 }
 
 fn visit_child(

@@ -554,6 +554,14 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
 /// scalar (kyaml's `FieldSetter` with a string value), which reads back by its text, so
 /// a namespace `"010"` comes out as the number 8.
 fn untagged(text: &str) -> Value {
+    // Most names start with a letter no YAML word (true, false, null) starts with.
+    let plain_word = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() && !matches!(c, 't' | 'f' | 'n'));
+    if plain_word {
+        return Value::String(text.to_string());
+    }
     match crate::yaml::parse::resolve_plain(text, crate::yaml::Dialect::Core) {
         Ok(Value::String(_)) | Err(_) => Value::String(text.to_string()),
         Ok(v) => v,

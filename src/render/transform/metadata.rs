@@ -2,9 +2,8 @@
 //! specs addresses (`metadata/labels`, selectors, pod templates, ...), creating the maps
 //! where the spec says so.
 
-use crate::render::fieldspec::FieldSpec;
+use crate::render::fieldspec::{push_token, FieldSpec};
 use crate::render::resmap::ResMap;
-use crate::yaml::parse::pointer_token;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
@@ -40,7 +39,9 @@ pub fn apply(
                 for (i, (k, val)) in sorted.iter().enumerate() {
                     let exists = m.contains_key(*k);
                     if !exists || shares {
-                        let field = format!("{at}/{}", pointer_token(k));
+                        let mut field = String::with_capacity(at.len() + k.len() + 1);
+                        field.push_str(at);
+                        push_token(&mut field, k);
                         if exists {
                             existing.push((field, i));
                         } else {
