@@ -890,6 +890,7 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
     r.empty_fields = empty_fields;
     r.raw_scalars = raw_scalars;
     r.annotation_json_texts = annotation_json_texts;
+    r.refolded = refolded;
     r.scalar_ids = scalar_ids;
     out.push(r);
     Ok(())

@@ -349,6 +349,9 @@ pub struct Resource {
     /// Read from a file that mentions `.inf` or `.nan`: checked for values JSON cannot
     /// hold before output.
     pub maybe_non_finite: bool,
+    /// Folded scalars read as kustomize's round trip leaves them, with the value as
+    /// written: (JSON pointer, value as read). See `ParsedDoc::refolded`.
+    pub refolded: Vec<(String, String)>,
 }
 
 impl Resource {
@@ -370,6 +373,7 @@ impl Resource {
             annotation_json_texts: Vec::new(),
             aliases: Vec::new(),
             maybe_non_finite: false,
+            refolded: Vec::new(),
         }
     }
 
