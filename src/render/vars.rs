@@ -491,6 +491,40 @@ fn convert_slice_index(parts: Vec<String>) -> Vec<String> {
     out
 }
 
+/// Whether the string at `pointer` in `obj` is one that a var-reference walk along
+/// `path` substitutes in: the node the path leads to (lists stepped through), or an
+/// item or value of it.
+fn reaches(obj: &Value, path: &[crate::render::fieldspec::Segment], pointer: &str) -> bool {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut at = obj;
+    let mut i = 0;
+    for seg in path {
+        while let Value::Array(items) = at {
+            let Some(next) = tokens.get(i).and_then(|t| t.parse::<usize>().ok()) else {
+                return false;
+            };
+            let Some(item) = items.get(next) else {
+                return false;
+            };
+            at = item;
+            i += 1;
+        }
+        match (at, tokens.get(i)) {
+            (Value::Object(m), Some(t)) if *t == seg.key => match m.get(t) {
+                Some(v) => at = v,
+                None => return false,
+            },
+            _ => return false,
+        }
+        i += 1;
+    }
+    tokens.len() - i <= 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,38 +637,4 @@ mod tests {
             "var '{DB Service.[noVer].[noGrp] {metadata.name}}' cannot be mapped to a field in the set of known resources"
         );
     }
-}
-
-/// Whether the string at `pointer` in `obj` is one that a var-reference walk along
-/// `path` substitutes in: the node the path leads to (lists stepped through), or an
-/// item or value of it.
-fn reaches(obj: &Value, path: &[crate::render::fieldspec::Segment], pointer: &str) -> bool {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    let mut at = obj;
-    let mut i = 0;
-    for seg in path {
-        while let Value::Array(items) = at {
-            let Some(next) = tokens.get(i).and_then(|t| t.parse::<usize>().ok()) else {
-                return false;
-            };
-            let Some(item) = items.get(next) else {
-                return false;
-            };
-            at = item;
-            i += 1;
-        }
-        match (at, tokens.get(i)) {
-            (Value::Object(m), Some(t)) if *t == seg.key => match m.get(t) {
-                Some(v) => at = v,
-                None => return false,
-            },
-            _ => return false,
-        }
-        i += 1;
-    }
-    tokens.len() - i <= 1
 }
