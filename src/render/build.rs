@@ -64,6 +64,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
             repo: None,
         }),
         helm_api_versions: options.helm.api_versions.clone(),
+        spelled: vec![(dir.clone(), String::new())],
     };
     let mut acc = Accumulation::default();
     let top = builder.accumulate(&dir, &mut acc, Role::Top)?;
@@ -88,12 +89,28 @@ pub fn build(dir: &Path, options: &Options) -> Result<Output> {
             .is_none_or(|v| v.as_str() == Some("false"))
     });
     let mut resources = resources.into_vec();
+    // kustomize rebuilds the map from the remaining objects here and refuses (with a
+    // panic) two that a rename left with the same id.
+    let mut seen = std::collections::HashSet::with_capacity(resources.len());
+    for r in &resources {
+        let id = r.id();
+        if seen.contains(&id) {
+            return Err(RenderError::transform(
+                &top,
+                format!("may not add resource with an already registered id: {id}"),
+            ));
+        }
+        seen.insert(id);
+    }
     let top_k = builder.top_kustomization.take().unwrap_or_default();
     order::sort(&mut resources, top_k.sort_options.as_ref());
     let build_metadata = top_k.build_metadata.clone().unwrap_or_default();
     // kustomize ignores options it does not know.
     let with_origin = build_metadata.iter().any(|b| b == "originAnnotations");
     let with_transformations = build_metadata.iter().any(|b| b == "transformerAnnotations");
+    for r in resources.iter().filter(|r| r.maybe_non_finite) {
+        check_finite(r)?;
+    }
     for r in &mut resources {
         strip_build_metadata(&mut r.obj);
         for (field, original, text) in std::mem::take(&mut r.scalar_ids) {
@@ -192,17 +209,58 @@ struct Builder<'o> {
     /// The `--helm-api-versions` list as kustomize's charts share it (see
     /// `helm::configure_all`).
     helm_api_versions: Vec<String>,
+    /// The local kustomization directories being built, innermost last, each with its
+    /// path as kustomize spells it in origins: the `resources`/`components` entries
+    /// joined as written from the top (`../../overlays/o0`, not `../o0`).
+    spelled: Vec<(PathBuf, String)>,
 }
 
 impl Builder<'_> {
+    /// How kustomize spells `file` in an origin: under the innermost local kustomization
+    /// being built, its spelled path joined with the file's own; else relative to the
+    /// place's root.
+    fn spell(&self, file: &Path) -> Option<String> {
+        if self.place.repo.is_some() {
+            return None;
+        }
+        let (dir, spelled) = self.spelled.last()?;
+        let rest = file.strip_prefix(dir).ok()?;
+        Some(origin::clean_join(spelled, &rest.to_string_lossy()))
+    }
+
     /// The origin of resources read from `file`, when origins are tracked.
     fn file_origin(&self, file: &Path) -> Option<Arc<Origin>> {
-        self.track_origins.then(|| self.place.file(file))
+        self.track_origins.then(|| {
+            let mut o = self.place.file(file);
+            if let Some(path) = self.spell(file) {
+                Arc::make_mut(&mut o).path = path;
+            }
+            o
+        })
     }
 
     /// The origin of a builtin plugin configured in `kfile`, when origins are tracked.
     fn builtin_origin(&self, kfile: &Path, kind: &str) -> Option<Arc<Origin>> {
-        self.track_origins.then(|| self.place.builtin(kfile, kind))
+        self.track_origins.then(|| {
+            let mut o = self.place.builtin(kfile, kind);
+            if let Some(path) = self.spell(kfile) {
+                Arc::make_mut(&mut o).configured_in = path;
+            }
+            o
+        })
+    }
+
+    /// Runs `f` with `sub`, reached through the entry `entry` of the innermost
+    /// kustomization, as the innermost one.
+    fn spelled_as<T>(&mut self, sub: &Path, entry: &str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let spelled = match self.spelled.last() {
+            Some((_, parent)) => origin::clean_join(parent, entry),
+            None => entry.to_string(),
+        };
+        self.spelled.push((sub.to_path_buf(), spelled));
+        let out = f(self);
+        self.spelled.pop();
+        out
     }
 
     /// The custom `openapi` schema in force, if any.
@@ -310,7 +368,9 @@ impl Builder<'_> {
                 Entry::Dir(sub) => {
                     self.check_base(&kfile, &sub)?;
                     let mut sub_acc = Accumulation::default();
-                    self.accumulate(&sub, &mut sub_acc, Role::Resource)?;
+                    self.spelled_as(&sub, entry, |b| {
+                        b.accumulate(&sub, &mut sub_acc, Role::Resource)
+                    })?;
                     acc.resources.append_all(sub_acc.resources.into_vec())?;
                     merge_base_config(&mut acc.config, &sub_acc.config, &kfile, entry)?;
                 }
@@ -388,7 +448,7 @@ impl Builder<'_> {
             match loader.entry(entry)? {
                 Entry::Dir(sub) => {
                     self.check_base(&kfile, &sub)?;
-                    self.accumulate(&sub, acc, Role::Component)?;
+                    self.spelled_as(&sub, entry, |b| b.accumulate(&sub, acc, Role::Component))?;
                     remerge_component_config(&mut acc.config, &kfile, entry)?;
                 }
                 Entry::Remote(spec) => {
@@ -722,22 +782,16 @@ pub fn read_resources(path: &Path) -> Result<Vec<Resource>> {
         message: e.to_string(),
     })?;
     let origin = path.display().to_string();
-    let mut out = Vec::new();
+    let mut out: Vec<Resource> = Vec::new();
     for doc in docs {
         expand(doc, &origin, &mut out)?;
     }
+    // A value JSON cannot hold (`.inf`, `.nan`) fails only when kustomize turns the
+    // object into JSON on the way out (see `check_finite`): a transformer may replace it.
     let lower = text.to_ascii_lowercase();
     if lower.contains(".inf") || lower.contains(".nan") {
-        for r in &out {
-            if let Some((field, value)) = parse::find_non_finite(&r.obj) {
-                return Err(RenderError::Resource {
-                    origin,
-                    message: format!(
-                        "{} has the value {value} at {field}, which JSON cannot represent (json: unsupported value: {value})",
-                        r.id()
-                    ),
-                });
-            }
+        for r in &mut out {
+            r.maybe_non_finite = true;
         }
     }
     Ok(out)
@@ -748,6 +802,8 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
         value: mut doc,
         empty_fields,
         raw_scalars,
+        refolded,
+        annotation_json_texts,
         ..
     } = parsed;
     let bad = |message: String| RenderError::Resource {
@@ -769,6 +825,15 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
         ));
     }
     let kind = super::resource::str_at(&doc, &["kind"]).to_string();
+    if kind.ends_with("List") && doc.get("items").is_some() {
+        // kustomize decodes the items into plain maps: folded scalars lose their style
+        // before the round trip that would refold them.
+        for (pointer, original) in &refolded {
+            if let Some(v) = doc.pointer_mut(pointer) {
+                *v = Value::String(original.clone());
+            }
+        }
+    }
     if kind.ends_with("List") {
         if let Some(items) = doc.get("items") {
             for (i, item) in items
@@ -792,6 +857,8 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
                         .iter()
                         .filter_map(|(p, t)| Some((inner(p)?, t.clone())))
                         .collect(),
+                    refolded: Vec::new(),
+                    annotation_json_texts: Vec::new(),
                 };
                 expand(item, origin, out)?;
             }
@@ -829,6 +896,8 @@ fn expand(parsed: parse::ParsedDoc, origin: &str, out: &mut Vec<Resource>) -> Re
     let mut r = Resource::new(doc, origin);
     r.empty_fields = empty_fields;
     r.raw_scalars = raw_scalars;
+    r.annotation_json_texts = annotation_json_texts;
+    r.refolded = refolded;
     r.scalar_ids = scalar_ids;
     out.push(r);
     Ok(())
@@ -870,6 +939,21 @@ const STRIPPED_ANNOTATIONS: &[&str] = &[
     "alpha.config.kubernetes.io/transformations",
 ];
 
+/// Refuses an object that still holds a value JSON cannot represent (`.inf`, `.nan`
+/// read from YAML), as kustomize's conversion to JSON for output does.
+fn check_finite(r: &Resource) -> Result<()> {
+    match parse::find_non_finite(&r.obj) {
+        Some((field, value)) => Err(RenderError::Resource {
+            origin: r.origin.clone(),
+            message: format!(
+                "{} has the value {value} at {field}, which JSON cannot represent (json: unsupported value: {value})",
+                r.id()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Removes kustomize's build-only annotations and writes the others as strings; an
 /// annotation map left empty (or `null`) is removed, as kustomize does.
 fn strip_build_metadata(obj: &mut Value) {
@@ -882,11 +966,21 @@ fn strip_build_metadata(obj: &mut Value) {
                 !k.starts_with("internal.config.kubernetes.io/")
                     && !STRIPPED_ANNOTATIONS.contains(&k.as_str())
             });
-            // kustomize rewrites annotations as a string map on the way out.
+            // kustomize rewrites annotations as a string map on the way out, from the
+            // text of each node: a number that came through JSON (a JSON patch) is a
+            // float64 printed by yaml.v3 (`1e+06`, `384`), a map or list has no text.
             for v in ann.values_mut() {
-                if let Value::Number(_) | Value::Bool(_) = v {
-                    *v = Value::String(v.to_string());
-                }
+                let text = match v {
+                    Value::String(_) => continue,
+                    Value::Number(n) => match n.as_f64().filter(|f| f.is_finite()) {
+                        Some(f) => crate::yaml::emit::go_format_g(f),
+                        None => n.to_string(),
+                    },
+                    Value::Bool(b) => b.to_string(),
+                    Value::Null => "null".to_string(),
+                    Value::Array(_) | Value::Object(_) => String::new(),
+                };
+                *v = Value::String(text);
             }
             ann.is_empty()
         }

@@ -95,6 +95,15 @@ impl FieldSpec {
         visit(obj, &self.path, self.create, f)
     }
 
+    /// [`FieldSpec::visit`], also giving the JSON pointer of each value visited.
+    pub fn visit_at(
+        &self,
+        obj: &mut Value,
+        f: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+    ) -> Result<(), String> {
+        visit_tracked(obj, &self.path, self.create, &mut String::new(), f)
+    }
+
     /// [`FieldSpec::visit`] ignoring `create`: kustomize's image, name-reference and var
     /// transformers never create fields.
     pub fn visit_existing(
@@ -244,6 +253,89 @@ fn visit(
         },
         Value::Null => Ok(()),
         _ => Err("expected sequence or mapping node".to_string()),
+    }
+}
+
+/// [`visit`], keeping in `at` the JSON pointer of the node being walked (only the label
+/// and annotation transformers need it; the plain walk stays free of that cost).
+fn visit_tracked(
+    node: &mut Value,
+    path: &[Segment],
+    create: bool,
+    at: &mut String,
+    f: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    let Some((seg, rest)) = path.split_first() else {
+        return f(node, at);
+    };
+    let len = at.len();
+    let result = match node {
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                at.truncate(len);
+                at.push('/');
+                at.push_str(&i.to_string());
+                visit_tracked(item, path, create, at, f)?;
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            push_token(at, &seg.key);
+            visit_child(map, seg, rest, create, at, f)
+        }
+        Value::Null => Ok(()),
+        _ => Err("expected sequence or mapping node".to_string()),
+    };
+    at.truncate(len);
+    result
+}
+
+/// Appends `/key` to a JSON pointer, escaping `~` and `/`.
+pub fn push_token(at: &mut String, key: &str) {
+    at.push('/');
+    if key.contains(['~', '/']) {
+        at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        at.push_str(key);
+    }
+}
+
+fn visit_child(
+    map: &mut Map<String, Value>,
+    seg: &Segment,
+    rest: &[Segment],
+    create: bool,
+    at: &mut String,
+    f: &mut dyn FnMut(&mut Value, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    match map.get_mut(&seg.key) {
+        Some(child) if child.is_null() => {
+            if seg.is_list {
+                // kustomize's walk turns a null list it steps into into an empty one.
+                *child = Value::Array(Vec::new());
+                return Ok(());
+            }
+            if !create {
+                return Ok(());
+            }
+            if !rest.is_empty() {
+                *child = Value::Object(Map::new());
+            }
+            visit_tracked(child, rest, create, at, f)
+        }
+        Some(child) => visit_tracked(child, rest, create, at, f),
+        None => {
+            if !create || seg.is_list {
+                return Ok(());
+            }
+            let fresh = if rest.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(Map::new())
+            };
+            let child = map.entry(seg.key.clone()).or_insert(fresh);
+            visit_tracked(child, rest, create, at, f)
+        }
     }
 }
 

@@ -393,6 +393,16 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
         let mut probe = k.clone();
         probe.api_version = None;
         probe.kind = None;
+        // Go compares with the zero value: a string field written "" is unset.
+        for field in [
+            &mut probe.name_prefix,
+            &mut probe.name_suffix,
+            &mut probe.namespace,
+        ] {
+            if field.as_deref() == Some("") {
+                *field = None;
+            }
+        }
         format!("{probe:?}") == format!("{:?}", Kustomization::default())
     };
     if is_empty {

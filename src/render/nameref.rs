@@ -429,9 +429,24 @@ impl Ctx<'_> {
         let namespace = map.get("namespace").and_then(Value::as_str);
         if let Some(i) = self.select(name, Some(namespace))? {
             let f = &self.facts[i];
-            map.insert("name".into(), Value::String(f.id.name.clone()));
-            if !f.id.namespace.is_empty() {
-                map.insert("namespace".into(), Value::String(f.id.namespace.clone()));
+            // kustomize rewrites the reference only when it changes, with untagged
+            // scalars (which read back by their text).
+            // An RBAC subject (a map with a `kind`) whose name stays has its namespace
+            // moved by kustomize's namespace transformer instead, as a string.
+            let same_ns = f.id.namespace.is_empty() || namespace == Some(f.id.namespace.as_str());
+            let subject = map.contains_key("kind");
+            if name != f.id.name {
+                map.insert("name".into(), untagged(&f.id.name));
+                if !f.id.namespace.is_empty() {
+                    map.insert("namespace".into(), untagged(&f.id.namespace));
+                }
+            } else if !same_ns {
+                let ns = if subject {
+                    Value::String(f.id.namespace.clone())
+                } else {
+                    untagged(&f.id.namespace)
+                };
+                map.insert("namespace".into(), ns);
             }
         }
         Ok(())
@@ -533,4 +548,22 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
         return long.is_empty();
     }
     long.ends_with(short)
+}
+
+/// A name or namespace as kustomize writes it into a map-valued reference: an untagged
+/// scalar (kyaml's `FieldSetter` with a string value), which reads back by its text, so
+/// a namespace `"010"` comes out as the number 8.
+fn untagged(text: &str) -> Value {
+    // Most names start with a letter no YAML word (true, false, null) starts with.
+    let plain_word = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() && !matches!(c, 't' | 'f' | 'n'));
+    if plain_word {
+        return Value::String(text.to_string());
+    }
+    match crate::yaml::parse::resolve_plain(text, crate::yaml::Dialect::Core) {
+        Ok(Value::String(_)) | Err(_) => Value::String(text.to_string()),
+        Ok(v) => v,
+    }
 }

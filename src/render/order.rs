@@ -2,7 +2,8 @@
 //! (Namespaces, quotas, CRDs, RBAC, config, services, workloads first; webhooks last),
 //! then compares `group_version_kind` strings (empty parts as `~G`, `~V`, `~K`, so core
 //! kinds follow named groups), then `namespace|name` strings (`~X`/`~N` when empty).
-//! `sortOptions` can replace the lists or ask for `fifo` (build order).
+//! `sortOptions` can replace the lists (a kind named more than once ranks by its last
+//! mention, `orderLast` after `orderFirst`) or ask for `fifo` (build order).
 
 use super::kustomization::SortOptions;
 use super::resource::{Gvk, Resource};
@@ -64,17 +65,20 @@ pub fn sort(resources: &mut Vec<Resource>, options: Option<&SortOptions>) {
                 ORDER_LAST.iter().map(|s| s.to_string()).collect(),
             ),
         };
-    let rank = |kind: &str| -> usize {
-        if let Some(i) = first.iter().position(|k| k == kind) {
-            i
-        } else if let Some(j) = last.iter().position(|k| k == kind) {
-            first.len() + 1 + j
-        } else {
-            first.len()
-        }
-    };
+    // kustomize fills one map from both lists, `orderFirst` then `orderLast`: a kind named
+    // twice takes the rank of its last mention (a kind in both lists goes last). Kinds in
+    // `orderFirst` rank below zero, unlisted kinds at zero, `orderLast` kinds above.
+    let mut ranks: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let first_len = i64::try_from(first.len()).unwrap_or(i64::MAX);
+    for (i, kind) in (0i64..).zip(&first) {
+        ranks.insert(kind.as_str(), i - first_len);
+    }
+    for (j, kind) in (1i64..).zip(&last) {
+        ranks.insert(kind.as_str(), j);
+    }
+    let rank = |kind: &str| -> i64 { ranks.get(kind).copied().unwrap_or(0) };
     struct Key {
-        rank: usize,
+        rank: i64,
         gvk: Gvk,
         gvk_string: String,
         ns_name: String,

@@ -160,6 +160,22 @@ fn scalar(s: &str) -> String {
     text.trim_end_matches('\n').to_string()
 }
 
+/// Go's `filepath.Join(a, b)` for relative slash paths: joined, then cleaned lexically
+/// (`.` dropped, `x/..` removed, leading `..` kept).
+pub fn clean_join(a: &str, b: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in a.split('/').chain(b.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
 /// `path` relative to `base` (both absolute), with `..` where needed.
 pub fn relative(path: &Path, base: &Path) -> String {
     let p: Vec<_> = path.components().collect();

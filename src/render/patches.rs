@@ -43,7 +43,7 @@ fn is_resource_doc(v: &Value) -> bool {
 /// Interprets patch text: strategic merge (documents with kind and name) or JSON 6902
 /// (a JSON array, or YAML decoding to a list of operations); exactly one must fit.
 fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
-    let smp = parse::parse_resources(text)
+    let smp = parse::parse_patches(text)
         .ok()
         .filter(|docs| !docs.is_empty() && docs.iter().all(is_resource_doc));
     let json_value = if text.trim_start().starts_with('[') {
@@ -51,7 +51,10 @@ fn interpret(text: &str, what: &str) -> Result<Parsed, String> {
     } else {
         parse::parse_one(text, Dialect::Yaml11).ok()
     };
-    let json = json_value.and_then(|v| json6902::ops_from_value(&v).ok());
+    // A value JSON cannot hold (`.inf`, `.nan`) fails kustomize's conversion to JSON.
+    let json = json_value
+        .filter(|v| parse::find_non_finite(v).is_none())
+        .and_then(|v| json6902::ops_from_value(&v).ok());
     match (smp, json) {
         (Some(docs), None) => Ok(Parsed::Strategic(docs)),
         (None, Some(ops)) => Ok(Parsed::Json(ops)),
@@ -78,6 +81,28 @@ fn merge_into(
         SmpOutcome::Deleted => return Ok(false),
         SmpOutcome::Merged => {}
     }
+    // kustomize's merge writes a patched scalar into the existing node, so fields that
+    // share it take the value too; a deleted field leaves its group.
+    let mut aliases = std::mem::take(&mut r.aliases);
+    for group in &mut aliases {
+        group.retain(|p| r.obj.pointer(p).is_some());
+        let set = group
+            .iter()
+            .find(|p| {
+                doc.pointer(p)
+                    .is_some_and(|v| !v.is_object() && !v.is_array())
+            })
+            .and_then(|p| r.obj.pointer(p).cloned());
+        if let Some(value) = set {
+            for p in group.iter() {
+                if let Some(v) = r.obj.pointer_mut(p) {
+                    *v = value.clone();
+                }
+            }
+        }
+    }
+    aliases.retain(|g| g.len() > 1);
+    r.aliases = aliases;
     let after = r.id();
     if options.allow_kind_change && after.gvk.kind != before.gvk.kind
         || options.allow_name_change && after.name != before.name
@@ -201,14 +226,14 @@ pub fn apply_strategic_merge_list(
     schema: &PatchSchema<'_>,
 ) -> Result<()> {
     for entry in entries {
-        let inline = parse::parse_resources(entry)
+        let inline = parse::parse_patches(entry)
             .ok()
             .filter(|docs| !docs.is_empty() && docs.iter().all(Value::is_object));
         let docs = match inline {
             Some(docs) => docs,
             None => {
                 let text = loader.read_string(entry)?;
-                parse::parse_resources(&text).map_err(|e| RenderError::Yaml {
+                parse::parse_patches(&text).map_err(|e| RenderError::Yaml {
                     path: loader.root.join(entry),
                     message: e.to_string(),
                 })?
@@ -265,7 +290,13 @@ pub fn apply_patch(
                         "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field",
                     ));
                 }
-                merge_selected(resources, target, &docs[0], &options, loader, schema)
+                // kustomize rewrites a targeted patch's annotations and labels as strings
+                // before merging it.
+                let doc = parse::parse_targeted_patch(&text)
+                    .ok()
+                    .and_then(|d| d.into_iter().next())
+                    .unwrap_or_else(|| docs[0].clone());
+                merge_selected(resources, target, &doc, &options, loader, schema)
             }
         },
         Parsed::Json(ops) => match &p.target {
@@ -333,9 +364,34 @@ fn json_selected(
                 }
             }
         }
-        // kustomize's JSON round trip turns fields written with no value into nulls.
+        // kustomize's JSON round trip turns fields written with no value into nulls,
+        // and annotations still holding their source nodes into their typed text.
         r.empty_fields.clear();
+        r.aliases.clear();
+        let id = r.id();
+        r.json_round_trip_annotations()
+            .map_err(|m| err(loader, format!("patching {id}: {m}")))?;
+        // kustomize keeps a resource's origin in its annotations while it builds: a
+        // patch that replaces or removes the annotations drops it (and the list of
+        // transformers so far), and the patch's transformer becomes the origin.
+        const HELD: &str = super::origin::ORIGIN_ANNOTATION;
+        let tracked = r.source.is_some();
+        if tracked {
+            if let Some(Value::Object(ann)) = r.obj.pointer_mut("/metadata/annotations") {
+                ann.insert(HELD.to_string(), Value::String(String::new()));
+            }
+        }
         json6902::apply(&mut r.obj, ops).map_err(|e| err(loader, e.to_string()))?;
+        if tracked {
+            let held = match r.obj.pointer_mut("/metadata/annotations") {
+                Some(Value::Object(ann)) => ann.remove(HELD).is_some(),
+                _ => false,
+            };
+            if !held {
+                r.source = None;
+                r.transformations.clear();
+            }
+        }
     }
     Ok(())
 }
@@ -353,6 +409,12 @@ pub fn apply_json6902(resources: &mut ResMap, p: &Patch, loader: &Loader) -> Res
     } else {
         parse::parse_one(&text, Dialect::Yaml11).map_err(|e| err(loader, format!("{what}: {e}")))?
     };
+    if let Some((field, v)) = parse::find_non_finite(&value) {
+        return Err(err(
+            loader,
+            format!("{what}: the value {v} at {field} cannot be converted to JSON"),
+        ));
+    }
     let ops = json6902::ops_from_value(&value).map_err(|e| err(loader, format!("{what}: {e}")))?;
     json_selected(resources, target, &ops, loader, false)
 }

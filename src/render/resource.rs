@@ -338,6 +338,20 @@ pub struct Resource {
     /// Fields the source wrote with no value (`key:`), as JSON pointers: kustomize drops
     /// them when a strategic-merge patch is applied to the resource.
     pub empty_fields: Vec<String>,
+    /// Annotations that read otherwise after a JSON round trip; see
+    /// `ParsedDoc::annotation_json_texts`.
+    pub annotation_json_texts: Vec<(String, String, String)>,
+    /// Fields that are one YAML node in kustomize, as groups of JSON pointers: a label
+    /// or annotation transformer gives all the fields it creates for one key a single
+    /// value node, so setting one of them in place later sets them all. A patch, which
+    /// replaces nodes, ends the sharing.
+    pub aliases: Vec<Vec<String>>,
+    /// Read from a file that mentions `.inf` or `.nan`: checked for values JSON cannot
+    /// hold before output.
+    pub maybe_non_finite: bool,
+    /// Folded scalars read as kustomize's round trip leaves them, with the value as
+    /// written: (JSON pointer, value as read). See `ParsedDoc::refolded`.
+    pub refolded: Vec<(String, String)>,
 }
 
 impl Resource {
@@ -356,7 +370,38 @@ impl Resource {
             raw_scalars: Vec::new(),
             scalar_ids: Vec::new(),
             transformations: Vec::new(),
+            annotation_json_texts: Vec::new(),
+            aliases: Vec::new(),
+            maybe_non_finite: false,
+            refolded: Vec::new(),
         }
+    }
+
+    /// What kustomize's JSON round trip (a JSON patch) does to annotations that still
+    /// hold their source nodes: they read as their typed value (`0x1F` → `31`).
+    /// One whose text reads as `.inf` or `.nan` fails the round trip, as in kustomize.
+    pub fn json_round_trip_annotations(&mut self) -> Result<(), String> {
+        let texts = std::mem::take(&mut self.annotation_json_texts);
+        let Some(Value::Object(ann)) = self
+            .obj
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        else {
+            return Ok(());
+        };
+        for (key, written, json) in texts {
+            if let Some(v) = ann.get_mut(&key) {
+                if v.as_str() == Some(written.as_str()) {
+                    if let Some(value) = json.strip_prefix(crate::yaml::parse::NON_FINITE) {
+                        return Err(format!(
+                            "the annotation {key} reads as {value}, which JSON cannot represent (json: unsupported value: {value})"
+                        ));
+                    }
+                    *v = Value::String(json);
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn str_at(&self, path: &[&str]) -> &str {

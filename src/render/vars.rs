@@ -342,6 +342,23 @@ pub fn resolve(
     for r in resources.iter_mut() {
         let gvk = r.gvk();
         let id = r.id();
+        // kustomize writes every string of these fields back as a new plain node, so a
+        // folded scalar there keeps the value as read (no refolding on the way out).
+        if !r.refolded.is_empty() {
+            let matching: Vec<&FieldSpec> = specs.iter().filter(|fs| fs.matches(&gvk)).collect();
+            for (pointer, original) in std::mem::take(&mut r.refolded) {
+                let under = matching
+                    .iter()
+                    .any(|fs| reaches(&r.obj, &fs.path, &pointer));
+                let refolded = crate::yaml::fold::refold(&original);
+                match r.obj.pointer_mut(&pointer) {
+                    Some(v) if under && refolded.is_some() && v.as_str() == refolded.as_deref() => {
+                        *v = Value::String(original);
+                    }
+                    _ => r.refolded.push((pointer, original)),
+                }
+            }
+        }
         for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
             fs.visit_existing(&mut r.obj, &mut |node| substitute(node, &values, &mut used))
                 .map_err(|e| {
@@ -472,6 +489,40 @@ fn convert_slice_index(parts: Vec<String>) -> Vec<String> {
         out.push(p);
     }
     out
+}
+
+/// Whether the string at `pointer` in `obj` is one that a var-reference walk along
+/// `path` substitutes in: the node the path leads to (lists stepped through), or an
+/// item or value of it.
+fn reaches(obj: &Value, path: &[crate::render::fieldspec::Segment], pointer: &str) -> bool {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut at = obj;
+    let mut i = 0;
+    for seg in path {
+        while let Value::Array(items) = at {
+            let Some(next) = tokens.get(i).and_then(|t| t.parse::<usize>().ok()) else {
+                return false;
+            };
+            let Some(item) = items.get(next) else {
+                return false;
+            };
+            at = item;
+            i += 1;
+        }
+        match (at, tokens.get(i)) {
+            (Value::Object(m), Some(t)) if *t == seg.key => match m.get(t) {
+                Some(v) => at = v,
+                None => return false,
+            },
+            _ => return false,
+        }
+        i += 1;
+    }
+    tokens.len() - i <= 1
 }
 
 #[cfg(test)]

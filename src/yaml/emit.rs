@@ -218,7 +218,7 @@ pub fn go_json_number(n: &Number) -> String {
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for finite `f`.
-fn go_format_g(f: f64) -> String {
+pub fn go_format_g(f: f64) -> String {
     // Rust's `{:e}` gives the shortest round-trip digits, e.g. "-1.2345e8".
     let sci = format!("{:e}", f);
     let (mantissa, exp) = match sci.split_once('e') {

@@ -131,6 +131,15 @@ pub struct ParsedDoc {
     /// keep that text, which shows where a value is copied into text (annotations,
     /// delimited replacements).
     pub raw_scalars: Vec<(String, String)>,
+    /// Folded block scalars changed by [`crate::yaml::fold::refold`], as (JSON pointer,
+    /// value as read). kustomize decodes a `List`'s items into plain maps, which drops
+    /// the style, so their folded scalars keep the value as read.
+    pub refolded: Vec<(String, String)>,
+    /// Resource files: top-level annotations whose node would read otherwise once
+    /// kustomize turns the object into JSON and back (a JSON patch) before it rewrites
+    /// the annotations as strings: (key, text as written, text after that round trip),
+    /// as `0x1F` → `31`, `~` → `null`, `1e3` → `1000`.
+    pub annotation_json_texts: Vec<(String, String, String)>,
 }
 
 /// How a stream is read.
@@ -139,6 +148,10 @@ enum Mode {
     Plain,
     /// Resource files: raw annotation text, empty fields recorded.
     ResourceFile,
+    /// Strategic-merge patches: raw annotation text unless it reads as null.
+    Patch,
+    /// Strategic-merge patches with a target: raw annotation and label text.
+    TargetedPatch,
     /// A Helm values file on its way into kyaml's merge: empty fields and alias-valued
     /// fields recorded, `<<` kept as a plain key (kyaml walks the nodes unresolved).
     HelmValues,
@@ -224,9 +237,17 @@ fn parse_stream_once(
     let mut builder = Builder {
         dialect,
         raw_annotations: mode == Mode::ResourceFile,
-        record_empty: mode != Mode::Plain,
+        annotation_text: match mode {
+            Mode::ResourceFile | Mode::TargetedPatch => AnnotationText::Source,
+            Mode::Patch => AnnotationText::SourceUnlessNull,
+            Mode::Plain | Mode::HelmValues => AnnotationText::Typed,
+        },
+        raw_labels: mode == Mode::TargetedPatch,
+        record_empty: matches!(mode, Mode::ResourceFile | Mode::HelmValues),
+        refold: matches!(mode, Mode::ResourceFile | Mode::Patch | Mode::TargetedPatch),
         helm_values: mode == Mode::HelmValues,
         anchors: HashMap::new(),
+        anchor_texts: HashMap::new(),
         decoded: 0,
         aliased: 0,
         stack: Vec::new(),
@@ -234,6 +255,8 @@ fn parse_stream_once(
         empty_fields: Vec::new(),
         alias_fields: Vec::new(),
         raw_scalars: Vec::new(),
+        refolded: Vec::new(),
+        annotation_json_texts: Vec::new(),
     };
     let parser = Parser::new_from_str(text);
     // A block scalar that runs to the end of a text without a final line break has no
@@ -251,6 +274,26 @@ fn parse_stream_once(
             if open_end.is_some_and(|end| span.end.index() >= end) && value.ends_with('\n') {
                 value.to_mut().pop();
             }
+            // yaml.v3 detects a block scalar's indentation from its first non-empty line
+            // and refuses a tab right after that line's spaces; saphyr reads it as text.
+            if value.trim_start_matches('\n').starts_with('\t') {
+                let leading = value.len() - value.trim_start_matches('\n').len();
+                let header_line = span.start.line().saturating_sub(leading + 1);
+                let explicit = text
+                    .lines()
+                    .nth(header_line.saturating_sub(1))
+                    .is_some_and(has_indentation_indicator);
+                if !explicit {
+                    return Err((
+                        YamlError::at(
+                            header_line.max(1),
+                            "while scanning a block scalar: found a tab character where an \
+                             indentation space is expected",
+                        ),
+                        None,
+                    ));
+                }
+            }
         }
         builder
             .event(event, span.start.line())
@@ -259,15 +302,70 @@ fn parse_stream_once(
     Ok(builder.docs)
 }
 
+/// The text a scalar node typed as `typed` has after kustomize's JSON round trip
+/// (encoding/json, then yaml.v3 from Go values, where every number is a float64); a
+/// value JSON cannot hold stays [`NON_FINITE`]-marked, as the round trip fails on it.
+fn json_round_trip_text(typed: &Value) -> Option<String> {
+    match typed {
+        Value::Null => Some("null".to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(crate::yaml::emit::go_format_g),
+        // Kept as the marker: the round trip itself fails on it.
+        Value::String(s) => Some(s.clone()),
+        Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+/// Whether a block scalar's header line (`key: >2-`) gives an indentation indicator.
+fn has_indentation_indicator(line: &str) -> bool {
+    line.char_indices()
+        .filter(|&(_, c)| c == '|' || c == '>')
+        .any(|(at, _)| {
+            let rest = &line[at + 1..];
+            let flags: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '+' || *c == '-')
+                .collect();
+            let after = rest[flags.len()..].chars().next();
+            flags.len() <= 2
+                && flags.chars().any(|c| c.is_ascii_digit())
+                && after.is_none_or(|c| c == ' ' || c == '\t' || c == '#')
+        })
+}
+
 /// Escapes a map key as a JSON pointer token.
 pub fn pointer_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Like [`parse_patches`], for a strategic-merge patch with a `target`: kustomize first
+/// rewrites the patch's annotations and labels as strings, so both keep their source
+/// text, nulls included (`~` sets the value `"~"`), and a map or list reads as `""`.
+pub fn parse_targeted_patch(text: &str) -> Result<Vec<Value>, YamlError> {
+    Ok(parse_documents(text, Mode::TargetedPatch)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
+}
+
 /// Parses one file's worth of resources the way kyaml reads them: split on `---` lines,
 /// then every YAML document of every piece; empty documents are dropped.
 pub fn parse_resources(text: &str) -> Result<Vec<Value>, YamlError> {
-    Ok(parse_documents(text, false)?
+    Ok(parse_documents(text, Mode::Plain)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
+}
+
+/// Like [`parse_resources`], for strategic-merge patches: annotation values keep their
+/// source text (`mode: 0600` stays `"0600"`), as kustomize copies the patch's nodes and
+/// later reads annotations as strings; one that reads as null (`null`, `~`, nothing)
+/// stays null, which deletes the annotation.
+pub fn parse_patches(text: &str) -> Result<Vec<Value>, YamlError> {
+    Ok(parse_documents(text, Mode::Patch)?
         .into_iter()
         .map(|d| d.value)
         .collect())
@@ -277,15 +375,15 @@ pub fn parse_resources(text: &str) -> Result<Vec<Value>, YamlError> {
 /// text, as kustomize prints them (`a: 7` comes out as `a: "7"`). Patches keep typed
 /// values, where `null` deletes.
 pub fn parse_resource_file(text: &str) -> Result<Vec<ParsedDoc>, YamlError> {
-    parse_documents(text, true)
+    parse_documents(text, Mode::ResourceFile)
 }
 
-fn parse_documents(text: &str, raw_annotations: bool) -> Result<Vec<ParsedDoc>, YamlError> {
+fn parse_documents(text: &str, mode: Mode) -> Result<Vec<ParsedDoc>, YamlError> {
     let mut out = Vec::new();
     let mut line_offset = 0usize;
     for doc in split_documents(text)? {
         let lines = doc.matches('\n').count() + 1;
-        let values = parse_stream_with(&doc, Dialect::Core, raw_annotations).map_err(|mut e| {
+        let values = parse_stream_mode(&doc, Dialect::Core, mode).map_err(|mut e| {
             if let Some(l) = e.line {
                 let real = l + line_offset;
                 e = YamlError::at(real, strip_line_prefix(&e.message));
@@ -353,10 +451,28 @@ enum Frame {
     },
 }
 
+/// How `metadata.annotations` values of a top-level object are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AnnotationText {
+    /// Typed like every other scalar.
+    Typed,
+    /// As their source text, whatever their tag (`!!int 0600` is `"0600"`).
+    Source,
+    /// As their source text, except that one reading as null stays null.
+    SourceUnlessNull,
+}
+
 struct Builder {
     dialect: Dialect,
-    /// Resource file mode: keep `metadata.annotations` values as their source text.
+    /// Resource file mode: record non-canonical number and boolean texts.
     raw_annotations: bool,
+    /// How annotation values are read.
+    annotation_text: AnnotationText,
+    /// Targeted patches: `metadata.labels` values are read like annotations.
+    raw_labels: bool,
+    /// Resources and patches: folded block scalars read as kustomize's yaml.v3 round
+    /// trip leaves them (see [`crate::yaml::fold`]).
+    refold: bool,
     /// Record fields written with no value.
     record_empty: bool,
     /// Helm values mode: record alias-valued fields, keep `<<` as a plain key.
@@ -367,8 +483,15 @@ struct Builder {
     alias_fields: Vec<String>,
     /// Non-canonical number and boolean texts of the current document (resource files).
     raw_scalars: Vec<(String, String)>,
+    /// Refolded scalars of the current document, with their value as read.
+    refolded: Vec<(String, String)>,
+    /// See [`ParsedDoc::annotation_json_texts`].
+    annotation_json_texts: Vec<(String, String, String)>,
     /// Anchored values, with how many nodes each holds.
     anchors: HashMap<usize, (Value, usize)>,
+    /// Source text of anchored scalars, for aliases read as annotation values.
+    /// Also the text each would have after a JSON round trip.
+    anchor_texts: HashMap<usize, (String, Option<String>)>,
     /// Nodes of the current document, and how many of them came through aliases
     /// (yaml.v3 refuses a document that is mostly alias expansions: a "billion laughs").
     decoded: usize,
@@ -439,10 +562,40 @@ impl Builder {
                 _ => None,
             }
         }
-        self.stack.len() == 3
-            && key(&self.stack[0]) == Some("metadata")
-            && key(&self.stack[1]) == Some("annotations")
+        if self.stack.len() != 3 {
+            return false;
+        }
+        let field = key(&self.stack[1]);
+        let string_map =
+            field == Some("annotations") || (self.raw_labels && field == Some("labels"));
+        key(&self.stack[0]) == Some("metadata")
+            && string_map
             && matches!(self.stack[2], Frame::Map { key: Some(_), .. })
+    }
+
+    /// An annotation value read from the scalar `text`, typed as `typed`: its text, or
+    /// null where patches keep nulls (they delete the annotation).
+    fn annotation_value(&self, text: &str, typed: Value) -> Value {
+        match self.annotation_text {
+            AnnotationText::Typed => typed,
+            AnnotationText::SourceUnlessNull if typed.is_null() => typed,
+            AnnotationText::Source | AnnotationText::SourceUnlessNull => {
+                Value::String(text.to_string())
+            }
+        }
+    }
+
+    /// A map or list read as an annotation or label value of a targeted patch: kustomize
+    /// rewrites those as the text of their nodes, and a collection node has none, so it
+    /// becomes `""`. (Elsewhere a collection stays one until the output, where
+    /// annotations are rewritten likewise, so a patch may still fail to merge into it.)
+    fn annotation_collection(&self, value: Value) -> Value {
+        let collection = value.is_object() || value.is_array();
+        if collection && self.raw_labels && self.in_annotations() {
+            Value::String(String::new())
+        } else {
+            value
+        }
     }
 
     fn event(&mut self, event: Event<'_>, line: usize) -> Result<(), YamlError> {
@@ -468,9 +621,51 @@ impl Builder {
                 if excessive_aliasing(self.decoded, self.aliased) {
                     return Err(YamlError::at(line, "document contains excessive aliasing"));
                 }
+                let value = match self.anchor_texts.get(&id) {
+                    Some((text, json)) if self.in_annotations() => {
+                        if let (
+                            AnnotationText::Source,
+                            Some(json),
+                            Some(Frame::Map {
+                                key: Some((k, _)), ..
+                            }),
+                        ) = (self.annotation_text, json, self.stack.last())
+                        {
+                            if json != text {
+                                self.annotation_json_texts.push((
+                                    k.clone(),
+                                    text.clone(),
+                                    json.clone(),
+                                ));
+                            }
+                        }
+                        self.annotation_value(text, value)
+                    }
+                    _ => self.annotation_collection(value),
+                };
                 self.push_value(value, false, line)
             }
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                // Annotation values are rewritten as plain strings before kustomize's
+                // round trip, so only other block scalars go through it.
+                let block = matches!(style, ScalarStyle::Folded | ScalarStyle::Literal);
+                if self.refold && block && !self.in_annotations() {
+                    if crate::yaml::fold::starts_with_tab(&text) {
+                        return Err(YamlError::at(
+                            line,
+                            "found a tab character where an indentation space is expected \
+                             (a block scalar starting with a tab cannot be written back)",
+                        ));
+                    }
+                    if style == ScalarStyle::Folded {
+                        if let Some(refolded) = crate::yaml::fold::refold(&text) {
+                            if let Some(p) = self.next_pointer() {
+                                self.refolded.push((p, text.to_string()));
+                            }
+                            text = std::borrow::Cow::Owned(refolded);
+                        }
+                    }
+                }
                 let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 if is_key {
                     let merge = !self.helm_values
@@ -489,23 +684,56 @@ impl Builder {
                     }
                     return Ok(());
                 }
-                if self.record_empty
-                    && text.is_empty()
-                    && style == ScalarStyle::Plain
-                    && tag.is_none()
-                    && anchor == 0
-                {
+                // An empty null node: `key:`, or `key: !!null ""` written out.
+                let empty_null = match tag_name(tag.as_deref()) {
+                    None => style == ScalarStyle::Plain,
+                    Some(t) => t == "!!null",
+                };
+                if self.record_empty && text.is_empty() && empty_null && anchor == 0 {
                     if let Some(p) = self.value_pointer() {
                         self.empty_fields.push(p);
                     }
                 }
-                let value = if self.raw_annotations && self.in_annotations() && tag.is_none() {
+                let value = if self.annotation_text == AnnotationText::Source
+                    && self.in_annotations()
+                {
                     // kustomize keeps annotation values as their source text (`7`, `1.50`,
-                    // `null` print as strings), so they are never typed.
+                    // `null`, `!!int 0600` print as strings), so they are never typed,
+                    // unless a JSON round trip comes first.
+                    // Only plain or tagged scalars can type as anything but their text.
+                    let typable = style == ScalarStyle::Plain || tag.is_some();
+                    let typed = typable
+                        .then(|| resolve_scalar(&text, style, tag.as_deref(), self.dialect).ok())
+                        .flatten()
+                        .filter(|t| t.as_str() != Some(&*text));
+                    if let Some(typed) = typed {
+                        if let (
+                            Some(json),
+                            Some(Frame::Map {
+                                key: Some((k, _)), ..
+                            }),
+                        ) = (json_round_trip_text(&typed), self.stack.last())
+                        {
+                            if json != *text {
+                                self.annotation_json_texts.push((
+                                    k.clone(),
+                                    text.to_string(),
+                                    json,
+                                ));
+                            }
+                        }
+                    }
                     Value::String(text.to_string())
                 } else {
-                    resolve_scalar(&text, style, tag.as_deref(), self.dialect)
-                        .map_err(|m| YamlError::at(line, m))?
+                    let typed = resolve_scalar(&text, style, tag.as_deref(), self.dialect)
+                        .map_err(|m| YamlError::at(line, m))?;
+                    if self.annotation_text == AnnotationText::SourceUnlessNull
+                        && self.in_annotations()
+                    {
+                        self.annotation_value(&text, typed)
+                    } else {
+                        typed
+                    }
                 };
                 if self.raw_annotations {
                     let canonical = match &value {
@@ -522,6 +750,11 @@ impl Builder {
                 if anchor > 0 {
                     self.anchors
                         .insert(anchor, (value.clone(), node_count(&value)));
+                    let json = resolve_scalar(&text, style, tag.as_deref(), self.dialect)
+                        .ok()
+                        .as_ref()
+                        .and_then(json_round_trip_text);
+                    self.anchor_texts.insert(anchor, (text.to_string(), json));
                 }
                 self.push_value(value, false, line)
             }
@@ -554,9 +787,11 @@ impl Builder {
                 Some(Frame::Seq { anchor, items }) => {
                     let value = Value::Array(items);
                     if anchor > 0 {
+                        self.anchor_texts.remove(&anchor);
                         self.anchors
                             .insert(anchor, (value.clone(), node_count(&value)));
                     }
+                    let value = self.annotation_collection(value);
                     self.push_value(value, false, line)
                 }
                 _ => Err(YamlError::at(line, "unbalanced sequence")),
@@ -574,9 +809,11 @@ impl Builder {
                     }
                     let value = Value::Object(entries);
                     if anchor > 0 {
+                        self.anchor_texts.remove(&anchor);
                         self.anchors
                             .insert(anchor, (value.clone(), node_count(&value)));
                     }
+                    let value = self.annotation_collection(value);
                     self.push_value(value, false, line)
                 }
                 _ => Err(YamlError::at(line, "unbalanced mapping")),
@@ -595,6 +832,8 @@ impl Builder {
                     empty_fields: std::mem::take(&mut self.empty_fields),
                     alias_fields: std::mem::take(&mut self.alias_fields),
                     raw_scalars: std::mem::take(&mut self.raw_scalars),
+                    refolded: std::mem::take(&mut self.refolded),
+                    annotation_json_texts: std::mem::take(&mut self.annotation_json_texts),
                 });
                 Ok(())
             }
