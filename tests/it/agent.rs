@@ -172,41 +172,8 @@ impl Fixture {
             ));
         }
         kubectl_apply(&admin, &rbac);
-        let token = kubectl_ok(
-            &admin,
-            &["create", "token", "agent", "-n", &ns[2], "--duration", "1h"],
-        );
-        let server = kubectl_ok(
-            &admin,
-            &[
-                "config",
-                "view",
-                "--minify",
-                "-o",
-                "jsonpath={.clusters[0].cluster.server}",
-            ],
-        );
-        let ca = kubectl_ok(
-            &admin,
-            &[
-                "config",
-                "view",
-                "--minify",
-                "--raw",
-                "-o",
-                "jsonpath={.clusters[0].cluster.certificate-authority-data}",
-            ],
-        );
         let kubeconfig = dir.path().join("agent.kubeconfig");
-        std::fs::write(
-            &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\nusers:\n- name: agent\n  user:\n    token: {}\ncontexts:\n- name: in-cluster\n  context:\n    cluster: c\n    user: agent\n    namespace: {}\ncurrent-context: in-cluster\n",
-                token.trim(),
-                ns[2]
-            ),
-        )
-        .expect("kubeconfig");
+        crate::util::service_account_kubeconfig(&admin, "agent", &ns[2], &kubeconfig);
         let fx = Fixture {
             dir,
             admin,

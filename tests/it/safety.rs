@@ -778,49 +778,9 @@ async fn safety_example_agent_rbac_syncs_heals_and_prunes_with_a_service_account
             "hello-dev",
         ],
     );
-    let token = kubectl_ok(
-        &admin,
-        &[
-            "create",
-            "token",
-            "gitops-agent",
-            "-n",
-            "gitops-agent",
-            "--duration",
-            "1h",
-        ],
-    );
-    let server = kubectl_ok(
-        &admin,
-        &[
-            "config",
-            "view",
-            "--minify",
-            "-o",
-            "jsonpath={.clusters[0].cluster.server}",
-        ],
-    );
-    let ca = kubectl_ok(
-        &admin,
-        &[
-            "config",
-            "view",
-            "--minify",
-            "--raw",
-            "-o",
-            "jsonpath={.clusters[0].cluster.certificate-authority-data}",
-        ],
-    );
     let repo = Repo::new("agent");
     let kc = repo.root.join("agent.kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\nusers:\n- name: gitops-agent\n  user:\n    token: {}\ncontexts:\n- name: in-cluster\n  context:\n    cluster: c\n    user: gitops-agent\ncurrent-context: in-cluster\n",
-            token.trim()
-        ),
-    )
-    .expect("kubeconfig");
+    crate::util::service_account_kubeconfig(&admin, "gitops-agent", "gitops-agent", &kc);
     // A copy of the example repository (base, envs, binding) the test may change.
     let copy = repo.root.join("hello");
     let out = Command::new("cp")
