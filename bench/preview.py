@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Preview benchmark: `kubectl gitops preview` vs what a user scripts today, side by side.
 
-Generates a repository with ../shared/bench/gen_repo.py (or the generator given with
+Generates a repository with bench/gen_repo.py (or the generator given with
 --gen), commits it, changes one base file in a second commit, and measures in one run:
 
   ours      `kubectl gitops preview --base A -o json` in the work tree at B (base read
@@ -80,7 +80,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="runs of our binary (median)")
     ap.add_argument("--smoke", action="store_true", help="tiny repository: checks the script works")
     ap.add_argument("--binary", default=str(ROOT / "target/release/kubectl-gitops"))
-    ap.add_argument("--gen", default=str(ROOT.parent / "shared/bench/gen_repo.py"))
+    ap.add_argument("--gen", default=str(ROOT / "bench/gen_repo.py"))
     a = ap.parse_args()
     if a.smoke:
         a.apps, a.envs, a.runs = 20, 2, 1

@@ -220,7 +220,10 @@ pub fn complete(words: &[String], root_flag: Option<&Path>) -> Completion {
             directive: directive::NO_FILE_COMP,
         };
     }
-    if positionals == 0 && TARGET_COMMANDS.contains(&cmd.get_name()) {
+    // `preview ENV...` takes any number of env names.
+    if (positionals == 0 && TARGET_COMMANDS.contains(&cmd.get_name()))
+        || cmd.get_name() == "preview"
+    {
         let envs = target::root(root_dir.as_deref())
             .map(|root| target::envs(&root))
             .unwrap_or_default();
@@ -322,6 +325,7 @@ mod tests {
         assert!(!c.iter().any(|x| x == "__complete"));
         assert_eq!(d, directive::NO_FILE_COMP);
         assert_eq!(names(&["re"]).0, ["render"]);
+        assert!(names(&[""]).0.iter().any(|x| x == "preview"));
         assert_eq!(names(&["--root", "/x", "st"]).0, ["status"]);
     }
 

@@ -58,6 +58,13 @@ fn complete_lists_env_names_for_target() {
         .output()
         .expect("run");
     assert_eq!(stdout(&out), "prod\n:0\n");
+    // preview takes any number of envs
+    let out = Command::new(BIN)
+        .current_dir(&root)
+        .args(["__complete", "preview", "dev", ""])
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), "dev\nprod\n:0\n");
     let _ = std::fs::remove_dir_all(&root);
 }
 
