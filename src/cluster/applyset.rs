@@ -266,17 +266,25 @@ impl super::Cluster {
         &self,
         set: &ApplySet,
     ) -> Result<(super::Resolved, Option<Value>), super::ClusterError> {
-        let parent = set.parent_ref();
-        let cm =
-            self.resolve(&parent.gvk())
-                .await?
-                .ok_or_else(|| super::ClusterError::UnknownKind {
-                    kind: "ConfigMap".into(),
-                    api_version: "v1".into(),
-                    object: parent.to_string(),
-                })?;
-        let live = self.get(&cm, &parent).await?;
+        let cm = self.applyset_parent_kind(set).await?;
+        let live = self.get(&cm, &set.parent_ref()).await?;
         Ok((cm, live))
+    }
+
+    /// The parent's kind as the cluster serves it (from the discovery cache after the
+    /// first call): for writing the parent or asking about it without reading it.
+    pub async fn applyset_parent_kind(
+        &self,
+        set: &ApplySet,
+    ) -> Result<super::Resolved, super::ClusterError> {
+        let parent = set.parent_ref();
+        self.resolve(&parent.gvk())
+            .await?
+            .ok_or_else(|| super::ClusterError::UnknownKind {
+                kind: "ConfigMap".into(),
+                api_version: "v1".into(),
+                object: parent.to_string(),
+            })
     }
 }
 

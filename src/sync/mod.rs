@@ -533,7 +533,7 @@ async fn preflight(
             }
         }
     }
-    let (cm, _) = cluster.applyset_parent(&options.applyset).await?;
+    let cm = cluster.applyset_parent_kind(&options.applyset).await?;
     for verb in ["get", "create", "patch"] {
         ask(
             &cm,
@@ -906,7 +906,7 @@ async fn write_parent(
     history: &[Value],
 ) -> Result<(), SyncError> {
     let set = &options.applyset;
-    let (cm, _) = cluster.applyset_parent(set).await?;
+    let cm = cluster.applyset_parent_kind(set).await?;
     let namespaces: Vec<String> = scope.namespaces.iter().cloned().collect();
     let mut parent = set.parent(&scope.group_kind_names(), &namespaces);
     let ann = &mut parent["metadata"]["annotations"];
