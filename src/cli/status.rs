@@ -31,7 +31,8 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
             source: env.source(),
             prune_cascading: false,
         };
-        let report = diff::compute(&cluster, desired, &options).await?;
+        let mut report = diff::compute(&cluster, desired, &options).await?;
+        let parent = report.parent.take();
         // Health of every object: one LIST per kind and namespace, not a GET each.
         let mut objects = Vec::with_capacity(report.objects.len());
         let mut resolved = Vec::with_capacity(report.objects.len());
@@ -86,7 +87,6 @@ pub fn run(args: StatusArgs, root_flag: Option<&Path>) -> Result<ExitCode, CliEr
                 ),
             })
             .collect();
-        let (_, parent) = cluster.applyset_parent(&set).await?;
         Ok::<_, CliError>((rows, parent, cluster.server.clone()))
     })?;
     let ann = |k: &str| {

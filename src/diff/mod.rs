@@ -66,6 +66,8 @@ pub struct ObjectDiff {
 #[derive(Clone, Debug, Default)]
 pub struct DiffReport {
     pub objects: Vec<ObjectDiff>,
+    /// The env's inventory parent as it was read (revision, time, history for `status`).
+    pub parent: Option<Value>,
 }
 
 impl DiffReport {
@@ -202,6 +204,7 @@ pub async fn compute(
             });
         }
     }
+    report.parent = parent;
     Ok(report)
 }
 
