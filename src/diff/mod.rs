@@ -190,7 +190,7 @@ pub async fn compute(
         let scope = applyset::Scope::of(parent);
         for leftover in leftovers(cluster, set, &scope, &keys).await? {
             let object = ObjectRef::of(&leftover);
-            let note = prune_guard(&leftover, options.prune_cascading);
+            let note = prune_guard(&leftover, options.prune_cascading).map(|g| g.note);
             let mut live = leftover;
             normalize::normalize(&mut live);
             report.objects.push(ObjectDiff {
@@ -225,10 +225,19 @@ pub fn identities<'a>(objects: impl Iterator<Item = &'a Value>) -> HashSet<Ident
 /// `--prune-cascading`.
 pub const PRUNE_ANNOTATION: &str = "kubectl-gitops.io/prune";
 
-/// Why pruning `live` needs more than `--prune`: a Namespace (everything in it goes too) or
-/// a CustomResourceDefinition (every custom resource of it goes too), unless
-/// `--prune-cascading` or its own `kubectl-gitops.io/prune: allow` says so.
-pub fn prune_guard(live: &Value, cascading: bool) -> Option<String> {
+/// What pruning an object would cascade to, and whether it is allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PruneGuard {
+    /// For diff and sync to show ("cascading prune: ...").
+    pub note: String,
+    pub allowed: bool,
+}
+
+/// The guard of a prune that takes more than the object with it: a Namespace (everything
+/// in it goes too) or a CustomResourceDefinition (every custom resource of it goes too),
+/// allowed only by `--prune-cascading` or its own `kubectl-gitops.io/prune: allow`.
+/// `None` for every other object (`--prune` alone suffices).
+pub fn prune_guard(live: &Value, cascading: bool) -> Option<PruneGuard> {
     let r = ObjectRef::of(live);
     let what = match (r.group.as_str(), r.kind.as_str()) {
         ("", "Namespace") => "deletes every object in the namespace",
@@ -240,18 +249,14 @@ pub fn prune_guard(live: &Value, cascading: bool) -> Option<String> {
     let allowed = cascading
         || crate::render::resource::str_at(live, &["metadata", "annotations", PRUNE_ANNOTATION])
             == "allow";
-    Some(if allowed {
+    let note = if allowed {
         format!("cascading prune: {what}")
     } else {
         format!(
             "cascading prune ({what}): kept unless --prune-cascading or the annotation {PRUNE_ANNOTATION}=allow"
         )
-    })
-}
-
-/// Whether the guard of [`prune_guard`] lets `live` be pruned.
-pub fn prune_allowed(live: &Value, cascading: bool) -> bool {
-    prune_guard(live, cascading).is_none_or(|n| n.starts_with("cascading prune:"))
+    };
+    Some(PruneGuard { note, allowed })
 }
 
 /// Inventory members on the cluster that are not in `keys`: per KEP-3659, only the

@@ -352,7 +352,8 @@ pub async fn sync(
     for live in leftovers {
         let object = ObjectRef::of(&live);
         let guard = diff::prune_guard(&live, options.prune_cascading);
-        let allowed = diff::prune_allowed(&live, options.prune_cascading);
+        let allowed = guard.as_ref().is_none_or(|g| g.allowed);
+        let note = guard.map(|g| g.note).unwrap_or_default();
         let action = if options.prune && allowed {
             if !options.dry_run {
                 let Some(res) = cluster.resolve(&object.gvk()).await? else {
@@ -367,10 +368,7 @@ pub async fn sync(
             Action::Pruned
         } else {
             if options.prune {
-                progress.line(&format!(
-                    "kept {object}: {}",
-                    guard.clone().unwrap_or_default()
-                ));
+                progress.line(&format!("kept {object}: {note}"));
             }
             kept.push(live.clone());
             Action::LeftOver
@@ -383,7 +381,7 @@ pub async fn sync(
             foreign: Vec::new(),
             health: Health::Healthy,
             reason: if action == Action::LeftOver {
-                guard.unwrap_or_default()
+                note
             } else {
                 String::new()
             },
