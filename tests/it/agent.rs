@@ -4,29 +4,11 @@
 //! bounded.
 
 use crate::testplane;
+use crate::util::{kubectl, kubectl_ok};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn kubectl(kc: &Path, args: &[&str]) -> Output {
-    Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kc)
-        .args(args)
-        .output()
-        .expect("run kubectl")
-}
-
-fn kubectl_ok(kc: &Path, args: &[&str]) -> String {
-    let out = kubectl(kc, args);
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
 
 fn kubectl_apply(kc: &Path, yaml: &str) {
     let mut child = Command::new("kubectl")

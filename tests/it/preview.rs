@@ -4,6 +4,7 @@
 //! masking, hostile trees and revisions, and the proof that a revision read from Git
 //! objects renders exactly as a checkout of it (`git worktree add` into a temp dir).
 
+use crate::util::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -102,10 +103,6 @@ fn stderr(o: &Output) -> String {
 
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
 }
 
 /// A repository at `prefix`: a base with a Deployment fed by a generated ConfigMap, and

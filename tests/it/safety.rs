@@ -7,6 +7,7 @@
 
 use crate::testplane;
 use crate::util::{json, text};
+use crate::util::{kubectl, kubectl_ok};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -74,21 +75,6 @@ impl Drop for Repo {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.root);
     }
-}
-
-fn kubectl(kc: &Path, args: &[&str]) -> Output {
-    Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kc)
-        .args(args)
-        .output()
-        .expect("run kubectl")
-}
-
-fn kubectl_ok(kc: &Path, args: &[&str]) -> String {
-    let out = kubectl(kc, args);
-    assert!(out.status.success(), "kubectl {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 fn kubectl_stdin(kc: &Path, args: &[&str], input: &str) -> Output {

@@ -1,7 +1,9 @@
-//! What many integration tests share: describing a finished process, reading its JSON.
+//! What many integration tests share: describing a finished process, reading its JSON,
+//! running kubectl against a given kubeconfig, a ServiceAccount's kubeconfig.
 
 use serde_json::Value;
-use std::process::Output;
+use std::path::Path;
+use std::process::{Command, Output};
 
 /// Exit code, stdout and stderr of a finished process, for assertion messages.
 pub fn text(o: &Output) -> String {
@@ -18,25 +20,28 @@ pub fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
 }
 
+/// `kubectl --kubeconfig kc ARGS`.
+pub fn kubectl(kc: &Path, args: &[&str]) -> Output {
+    Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kc)
+        .args(args)
+        .output()
+        .expect("run kubectl")
+}
+
+/// `kubectl --kubeconfig kc ARGS`, which must succeed; its stdout.
+pub fn kubectl_ok(kc: &Path, args: &[&str]) -> String {
+    let out = kubectl(kc, args);
+    assert!(out.status.success(), "kubectl {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 /// A kubeconfig at `path` for ServiceAccount `sa` in `namespace` of the cluster `admin`
 /// points at: a fresh token (TokenRequest, one hour), the cluster's CA, context
 /// `in-cluster` (with `namespace` as its default).
-pub fn service_account_kubeconfig(
-    admin: &std::path::Path,
-    sa: &str,
-    namespace: &str,
-    path: &std::path::Path,
-) {
-    let kubectl = |args: &[&str]| -> String {
-        let out = std::process::Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(admin)
-            .args(args)
-            .output()
-            .expect("run kubectl");
-        assert!(out.status.success(), "kubectl {args:?}: {}", text(&out));
-        String::from_utf8_lossy(&out.stdout).to_string()
-    };
+pub fn service_account_kubeconfig(admin: &Path, sa: &str, namespace: &str, path: &Path) {
+    let kubectl = |args: &[&str]| kubectl_ok(admin, args);
     let token = kubectl(&["create", "token", sa, "-n", namespace, "--duration", "1h"]);
     let view = |what: &str| {
         kubectl(&[
